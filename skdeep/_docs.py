@@ -1,0 +1,180 @@
+"""Docstring fragments shared by the classifier and the regressor (one text per idea)."""
+
+ARCHITECTURE_PARAMETERS = """\
+hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element represents the number of neurons in the ith hidden layer.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', 'softplus'}, \
+default='relu'
+        Activation function of the hidden layers.
+
+    solver : {'adam', 'sgd', 'lbfgs', 'adagrad', 'rmsprop', 'adadelta', 'adamax', 'nadam', \
+'amsgrad'}, default='adam'
+        The optimiser. 'lbfgs' is scipy's full-batch quasi-Newton method; the others are
+        stochastic and train on mini-batches (their update rules are in :mod:`skdeep.optimisers`).
+        'adadelta' has no learning rate: it ignores ``learning_rate_init`` and ``epsilon`` (its
+        steps are scaled by the schedule starting from 1, with epsilon 1e-6 as in Zeiler's paper).
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the weights, divided by the batch's total sample weight as
+        in scikit-learn.
+
+    batch_size : int or 'auto', default='auto'
+        Size of the mini-batches of stochastic solvers; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential', 'step', 'newbob', \
+'cosine'}, default='constant'
+        Learning-rate schedule, for every stochastic solver:
+
+        - 'constant': ``learning_rate_init``;
+        - 'invscaling': ``learning_rate_init / (t + 1) ** power_t``, t the samples seen;
+        - 'adaptive': constant, divided by 5 each time ``n_iter_no_change`` epochs fail to
+          improve by ``tol``;
+        - 'exponential': ``learning_rate_init * learning_rate_decay ** epoch``;
+        - 'step': ``learning_rate_init * learning_rate_decay ** (epoch // learning_rate_step)``;
+        - 'newbob': constant until the monitored score stops improving (as for 'adaptive'),
+          then halved every epoch until it stops improving again;
+        - 'cosine': cosine decay from ``learning_rate_init`` to 0 over ``max_iter`` epochs.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs (iterations for 'lbfgs').
+"""
+
+TRAINING_PARAMETERS = """\
+shuffle : bool, default=True
+        Whether to shuffle the samples in each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds initialisation, shuffling, the validation split, dropout masks. Pass an int for
+        reproducible (bit-identical) fits.
+
+    tol : float, default=1e-4
+        Improvement of the training loss (or validation score) below which an epoch counts as
+        no improvement.
+
+    verbose : bool, default=False
+        Print progress messages.
+
+    warm_start : bool, default=False
+        Reuse the previous solution as initialisation of the next call to fit.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd', in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data and stop when its score fails to
+        improve by ``tol`` for ``n_iter_no_change`` epochs; the best weights are restored.
+
+    validation_fraction : float, default=0.1
+        Proportion of the training data held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Decay of the first-moment estimates (Adam family).
+
+    beta_2 : float, default=0.999
+        Decay of the second-moment estimates (Adam family).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of the adaptive solvers.
+
+    n_iter_no_change : int or 'inf', default=10
+        Number of epochs without improvement that stop training (or trigger a schedule).
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    weight_init : {'auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', 'he_normal', \
+'lecun_uniform', 'lecun_normal'}, default='auto'
+        Weight initialisation. 'auto' is scikit-learn's MLP initialisation; the named schemes
+        draw weights with variance ``2 / (fan_in + fan_out)`` (Glorot), ``2 / fan_in`` (He) or
+        ``1 / fan_in`` (LeCun) and start biases at zero.
+
+    batch_norm : bool, default=False
+        Normalise each hidden layer's pre-activations over the mini-batch, with a learned scale
+        and shift.
+
+    batch_norm_momentum : float, default=0.9
+        Weight of the old value in the running averages of the batch statistics.
+
+    batch_norm_statistics : {'running', 'population'}, default='running'
+        Statistics used at prediction time: the running averages, or the mean and variance of
+        each layer's inputs recomputed over the whole training set after ``fit`` (always the
+        latter with 'lbfgs', which trains on the whole set).
+
+    dropout : float or array-like of shape (n_layers - 2,), default=0.0
+        Probability of dropping each hidden unit during training (inverted dropout: kept units
+        are scaled by ``1 / (1 - p)`` so prediction needs no change). One rate, or one per hidden
+        layer.
+
+    input_dropout : float, default=0.0
+        Probability of dropping each input feature during training.
+
+    anneal_dropout : bool, default=False
+        Decay the dropout rates linearly to zero over ``max_iter`` epochs.
+
+    max_norm : float, default=None
+        If set, rescale each unit's incoming weight vector after every update so that its
+        Euclidean norm is at most ``max_norm``.
+
+    l1 : float, default=0.0
+        Strength of the L1 penalty on the weights (scaled like ``alpha``).
+
+    rho : float, default=0.9
+        Decay of the squared-gradient average of 'rmsprop' and 'adadelta'.
+
+    learning_rate_decay : float, default=0.95
+        Factor of the 'exponential' (per epoch) and 'step' (per step) schedules.
+
+    learning_rate_step : int, default=10
+        Epochs per step of the 'step' schedule.
+"""
+
+FITTED_ATTRIBUTES = """\
+loss_ : float
+        The current loss computed with the loss function.
+
+    best_loss_ : float or None
+        The minimum loss reached by the solver throughout fitting; None with early stopping.
+
+    loss_curve_ : list of shape (n_iter_,)
+        The training loss at the end of each epoch (stochastic solvers).
+
+    validation_scores_ : list of shape (n_iter_,) or None
+        The score on the validation split at the end of each epoch (early stopping only).
+
+    best_validation_score_ : float or None
+        The best validation score (early stopping only).
+
+    t_ : int
+        The number of training samples seen by the solver during fitting.
+
+    coefs_ : list of shape (n_layers - 1,)
+        The ith element is the weight matrix between layer i and layer i + 1.
+
+    intercepts_ : list of shape (n_layers - 1,)
+        The ith element is the bias vector of layer i + 1.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string feature names.
+
+    n_iter_ : int
+        The number of iterations (epochs) the solver ran in the last call.
+
+    n_layers_ : int
+        Number of layers.
+
+    n_outputs_ : int
+        Number of outputs.
+"""

@@ -1,0 +1,272 @@
+"""The training loops shared by every estimator: the objective, mini-batch epochs, L-BFGS.
+
+An estimator hands over a network, a loss, a penalty, an optimiser and a schedule; these functions
+never look at which estimator called them. Autoencoders pass ``Y=None`` (the target is the clean
+input batch) and a ``corrupt`` function (the noise applied to the input batch only).
+"""
+
+import warnings
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+DIVERGENCE_ADVICE = (
+    "Try a lower learning_rate_init, scale the input (e.g. StandardScaler), or batch_norm=True."
+)
+
+
+def objective(network, loss, penalty, X, Y, sample_weight=None, rng=None):
+    """Forward and backward pass on one batch in training mode.
+
+    Fills ``network.grads`` with the gradient of the returned value.
+
+    Parameters
+    ----------
+    network : Network
+    loss : Loss
+    penalty : WeightPenalty
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,), default=None
+    rng : numpy.random.Generator, default=None
+        Source of dropout masks.
+
+    Returns
+    -------
+    value : float
+        Mean loss over the batch plus the penalty.
+    """
+    scores = network.forward(X, training=True, rng=rng)
+    value, delta = loss.value_and_gradient(scores, Y, sample_weight)
+    network.backward(delta)
+    total_weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+    n_weights = network.n_weights
+    value += penalty.apply(
+        network.params[:n_weights], network.grads[:n_weights], 1.0 / total_weight
+    )
+    return value
+
+
+class History:
+    """What a stochastic fit remembers from epoch to epoch (and across ``partial_fit`` calls).
+
+    The attribute names mirror scikit-learn's fitted attributes without the trailing underscore.
+    """
+
+    def __init__(self, early_stopping):
+        self.n_iter = 0
+        self.t = 0
+        self.epochs_seen = 0
+        self.loss = None
+        self.loss_curve = []
+        self.no_improvement_count = 0
+        self.best_snapshot = None
+        if early_stopping:
+            self.validation_scores = []
+            self.best_validation_score = -np.inf
+            self.best_loss = None
+        else:
+            self.validation_scores = None
+            self.best_validation_score = None
+            self.best_loss = np.inf
+
+    def record(self, network, loss, validation_score, tol):
+        """Append an epoch's results; return the improvement of the monitored quantity.
+
+        Follows scikit-learn: without validation the training loss must drop by at least ``tol``,
+        with validation the score must rise by at least ``tol``, or the no-improvement count grows.
+        """
+        self.loss = loss
+        self.loss_curve.append(loss)
+        if self.validation_scores is None:
+            improvement = self.best_loss - loss
+            self.best_loss = min(self.best_loss, loss)
+        else:
+            self.validation_scores.append(validation_score)
+            improvement = validation_score - self.best_validation_score
+            if validation_score > self.best_validation_score:
+                self.best_validation_score = validation_score
+                self.best_snapshot = network.snapshot()
+        if improvement < tol:
+            self.no_improvement_count += 1
+        else:
+            self.no_improvement_count = 0
+        return improvement
+
+
+def _gather(array, rows):
+    return None if array is None else array[rows]
+
+
+def fit_minibatch(
+    network,
+    loss,
+    penalty,
+    optimiser,
+    schedule,
+    history,
+    X,
+    Y,
+    sample_weight,
+    train_rows,
+    rng,
+    *,
+    batch_size,
+    max_iter,
+    shuffle,
+    tol,
+    n_iter_no_change,
+    validation_score=None,
+    max_norm=None,
+    dropout_rates=None,
+    anneal_dropout=False,
+    corrupt=None,
+    incremental=False,
+    verbose=False,
+):
+    """Train with mini-batches for up to ``max_iter`` epochs (one when ``incremental``).
+
+    Parameters
+    ----------
+    network, loss, penalty, optimiser, schedule, history
+        The pieces of the model; ``history`` is updated in place.
+    X : {ndarray, sparse matrix, memmap} of shape (n_samples, n_features)
+        Read batch by batch: only the rows of each batch are gathered, never the whole array.
+    Y : ndarray of shape (n_samples, n_outputs) or None
+        Targets, or None when the target is the clean input (autoencoders).
+    sample_weight : ndarray of shape (n_samples,) or None
+    train_rows : ndarray of int
+        The rows of ``X`` to train on (the others form the validation split).
+    rng : numpy.random.Generator
+        Shuffling, dropout masks and corruption noise.
+    batch_size : int
+    max_iter : int
+    shuffle : bool
+    tol : float
+    n_iter_no_change : int
+    validation_score : callable, default=None
+        Returns the score on the validation split (higher is better); enables early stopping.
+    max_norm : float, default=None
+    dropout_rates : list of float, default=None
+        The configured rate of each Dropout layer, for annealing.
+    anneal_dropout : bool, default=False
+        Decay each dropout rate linearly to zero over ``max_iter`` epochs.
+    corrupt : callable, default=None
+        ``corrupt(X_batch, rng)`` returns a noisy copy of the input batch.
+    incremental : bool, default=False
+        Run a single epoch (``partial_fit``).
+    verbose : bool, default=False
+    """
+    rows = np.array(train_rows, copy=True)
+    n_train = rows.shape[0]
+    n_epochs = 1 if incremental else max_iter
+    history.n_iter = 0
+    try:
+        for _ in range(n_epochs):
+            optimiser.learning_rate = schedule.rate(history.epochs_seen, history.t)
+            if anneal_dropout:
+                remaining = max(0.0, 1.0 - history.epochs_seen / max_iter)
+                for layer, rate in zip(network.dropout_layers, dropout_rates):
+                    layer.rate = rate * remaining
+            if shuffle:
+                rng.shuffle(rows)
+            last_good = network.snapshot()
+            accumulated = 0.0
+            for start in range(0, n_train, batch_size):
+                # Sorted rows read a memory map in order; the order inside a batch is irrelevant.
+                batch = np.sort(rows[start : start + batch_size])
+                X_batch = X[batch]
+                Y_batch = X_batch if Y is None else Y[batch]
+                if corrupt is not None:
+                    X_batch = corrupt(X_batch, rng)
+                value = objective(
+                    network, loss, penalty, X_batch, Y_batch, _gather(sample_weight, batch), rng
+                )
+                optimiser.update(network.params, network.grads)
+                if max_norm is not None:
+                    network.apply_max_norm(max_norm)
+                accumulated += value * batch.shape[0]
+            epoch_loss = accumulated / n_train
+            if not np.isfinite(epoch_loss) or not np.isfinite(network.params).all():
+                network.restore(last_good)
+                raise ValueError(
+                    f"Training diverged in epoch {history.epochs_seen + 1}: the loss became "
+                    f"{epoch_loss}. The weights of the previous epoch were restored. "
+                    + DIVERGENCE_ADVICE
+                )
+            history.n_iter += 1
+            history.epochs_seen += 1
+            history.t += n_train
+            score = validation_score() if validation_score is not None else None
+            improvement = history.record(network, epoch_loss, score, tol)
+            if verbose:
+                print(f"Iteration {history.n_iter}, loss = {epoch_loss:.8f}")
+                if score is not None:
+                    print(f"Validation score: {score:f}")
+            schedule.epoch_end(improvement)
+            if history.no_improvement_count > n_iter_no_change:
+                if schedule.plateau():
+                    if verbose:
+                        monitored = "Validation score" if score is not None else "Training loss"
+                        print(
+                            f"{monitored} did not improve more than tol={tol:f} for "
+                            f"{n_iter_no_change} consecutive epochs. Stopping."
+                        )
+                    break
+                history.no_improvement_count = 0
+            if history.n_iter == max_iter and not incremental:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached and the "
+                    "optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user.")
+    if history.best_snapshot is not None:
+        network.restore(history.best_snapshot)
+
+
+def fit_lbfgs(network, loss, penalty, X, Y, sample_weight, *, max_iter, max_fun, tol, verbose):
+    """Full-batch training with scipy's L-BFGS-B on the network's flat parameter vector.
+
+    Returns
+    -------
+    loss : float
+        Final objective value.
+    n_iter : int
+        Number of L-BFGS iterations.
+    """
+    evaluations = []
+
+    def value_and_gradient(flat):
+        network.params[...] = flat
+        value = objective(network, loss, penalty, X, Y, sample_weight)
+        evaluations.append(value)
+        # scipy's L-BFGS-B works in float64 whatever the network's type.
+        return value, network.grads.astype(np.float64)
+
+    def report(intermediate_result):
+        print(f"Iteration {report.iteration}, loss = {intermediate_result.fun:.8f}")
+        report.iteration += 1
+
+    report.iteration = 1
+    result = scipy.optimize.minimize(
+        value_and_gradient,
+        network.params.astype(np.float64),
+        method="L-BFGS-B",
+        jac=True,
+        callback=report if verbose else None,
+        options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+    )
+    if not np.isfinite(result.fun) or not np.isfinite(result.x).all():
+        raise ValueError("L-BFGS diverged: the loss became non-finite. " + DIVERGENCE_ADVICE)
+    network.params[...] = result.x
+    if result.status == 1:
+        warnings.warn(
+            "lbfgs failed to converge after "
+            f"{result.nit} iteration(s) (status=1): {result.message}. "
+            "Increase the number of iterations (max_iter) or scale the data.",
+            ConvergenceWarning,
+        )
+    return float(result.fun), int(result.nit)

@@ -1,0 +1,85 @@
+"""Real data shipped with skdeep, so examples and tests run offline.
+
+See ``data/README.md`` in this folder for sources and licences.
+"""
+
+from importlib import resources
+
+import numpy as np
+from sklearn.utils import Bunch
+
+_MNIST_DESCR = (
+    "10,000 real MNIST handwritten digits (28x28 pixels, scaled to [0, 1]): the validation part "
+    "of the original MNIST training set as packaged by the University of Edinburgh 'Machine "
+    "Learning Practical' course. MNIST by Y. LeCun, C. Cortes and C. Burges, CC BY-SA 3.0."
+)
+_CCPP_DESCR = (
+    "Combined Cycle Power Plant (UCI, Tüfekci; Kaya, CC BY 4.0): 4 standardised ambient readings "
+    "(temperature, pressure, humidity, exhaust vacuum) -> standardised net hourly electrical "
+    "output; 8,568 training and 1,000 held-out rows, as packaged by the same course."
+)
+
+
+def _load(name):
+    with resources.files(__name__).joinpath("data", name).open("rb") as handle:
+        with np.load(handle) as archive:
+            return {key: archive[key] for key in archive.files}
+
+
+def load_mnist_sample(*, return_X_y=False):
+    """Load 10,000 real MNIST digits.
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``data`` : ndarray of shape (10000, 784), float32 pixels in [0, 1];
+        ``target`` : ndarray of shape (10000,), int64 digit labels;
+        ``images`` : ndarray of shape (10000, 28, 28), a view of ``data``; ``DESCR`` : str.
+    (data, target) : tuple if ``return_X_y`` is True
+
+    Examples
+    --------
+    >>> from skdeep.datasets import load_mnist_sample
+    >>> X, y = load_mnist_sample(return_X_y=True)
+    >>> X.shape, X.dtype, y[:5]
+    ((10000, 784), dtype('float32'), array([3, 8, 6, 9, 6]))
+    """
+    arrays = _load("mnist-10k.npz")
+    data = arrays["inputs"].astype(np.float32)
+    target = arrays["targets"].astype(np.int64)
+    if return_X_y:
+        return data, target
+    return Bunch(data=data, target=target, images=data.reshape(-1, 28, 28), DESCR=_MNIST_DESCR)
+
+
+def load_ccpp(*, return_X_y=False):
+    """Load the Combined Cycle Power Plant regression data (training part, 8,568 rows).
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``data`` : ndarray of shape (8568, 4); ``target`` : ndarray of shape (8568,);
+        ``data_test`` / ``target_test`` : the 1,000 held-out rows; ``DESCR`` : str.
+    (data, target) : tuple if ``return_X_y`` is True
+    """
+    arrays = _load("ccpp.npz")
+    data, target = arrays["train_inputs"], arrays["train_targets"].ravel()
+    if return_X_y:
+        return data, target
+    return Bunch(
+        data=data,
+        target=target,
+        data_test=arrays["valid_inputs"],
+        target_test=arrays["valid_targets"].ravel(),
+        DESCR=_CCPP_DESCR,
+    )

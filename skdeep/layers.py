@@ -1,0 +1,244 @@
+"""Layers: the building blocks of a :class:`~skdeep.network.Network`.
+
+The contract every layer keeps (see ``docs/architecture.md``):
+
+- ``param_specs()`` lists ``(name, shape, is_weight)`` for each parameter array. The network lays them
+  out in one flat vector and calls ``bind(params, grads)`` with views into the flat parameter and
+  gradient vectors, which the layer keeps as attributes of the same names (``grad_<name>`` for grads).
+- ``forward(X, training=False, rng=None)`` returns the output and caches only what ``backward`` needs;
+  each call overwrites the cache.
+- ``backward(grad_output)`` writes the parameter gradients into the bound gradient views and returns
+  the gradient with respect to the input, or ``None`` when ``propagate`` is False (the first layers
+  of a network, whose input gradient nobody needs). It may overwrite ``grad_output``.
+- ``reset_parameters(weight_init, activation, rng)`` draws the initial parameter values.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+
+from .activations import ACTIVATIONS
+from .initialisers import initialise_dense
+
+
+class Layer:
+    """Base class: no parameters, identity initialisation, pickling without views or caches."""
+
+    propagate = True
+
+    def param_specs(self):
+        """Return the ``(name, shape, is_weight)`` triple of each parameter array."""
+        return []
+
+    def bind(self, params, grads):
+        """Keep views into the network's flat parameter and gradient vectors.
+
+        Parameters
+        ----------
+        params, grads : dict of str to ndarray
+            Views keyed by the names of :meth:`param_specs`.
+        """
+        for name, view in params.items():
+            setattr(self, name, view)
+        for name, view in grads.items():
+            setattr(self, "grad_" + name, view)
+
+    def reset_parameters(self, weight_init, activation, rng):
+        """Draw initial parameter values (no-op for layers without parameters)."""
+
+    def buffers(self):
+        """Return the non-trainable state arrays that a snapshot of the network must include."""
+        return []
+
+    def __getstate__(self):
+        # Views into the flat vectors are re-created by Network.__setstate__, and the cached batch
+        # would only bloat the pickle.
+        bound = {name for name, _, _ in self.param_specs()}
+        bound |= {"grad_" + name for name in bound}
+        return {
+            key: value
+            for key, value in self.__dict__.items()
+            if key not in bound and not key.startswith("_cache")
+        }
+
+
+class Dense(Layer):
+    """Affine map ``X @ weights + biases``.
+
+    Parameters
+    ----------
+    n_inputs, n_outputs : int
+        Number of input and output units.
+    """
+
+    def __init__(self, n_inputs, n_outputs):
+        self.n_inputs = n_inputs
+        self.n_outputs = n_outputs
+
+    def param_specs(self):
+        return [
+            ("weights", (self.n_inputs, self.n_outputs), True),
+            ("biases", (self.n_outputs,), False),
+        ]
+
+    def reset_parameters(self, weight_init, activation, rng):
+        initialise_dense(self.weights, self.biases, weight_init, rng, activation)
+
+    def forward(self, X, training=False, rng=None):
+        self._cache_input = X
+        # A sparse input gives a dense product; a dense one goes straight to BLAS.
+        output = X @ self.weights
+        output += self.biases
+        return output
+
+    def backward(self, grad_output):
+        X = self._cache_input
+        if sp.issparse(X):
+            self.grad_weights[...] = X.T @ grad_output
+        else:
+            np.matmul(X.T, grad_output, out=self.grad_weights)
+        np.sum(grad_output, axis=0, out=self.grad_biases)
+        if not self.propagate:
+            return None
+        return grad_output @ self.weights.T
+
+
+class Activation(Layer):
+    """Element-wise non-linearity, applied in place on the previous layer's output.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`skdeep.activations.ACTIVATIONS`.
+    """
+
+    def __init__(self, name):
+        self.name = name
+
+    def forward(self, X, training=False, rng=None):
+        function, _ = ACTIVATIONS[self.name]
+        # In place: X is always an array the previous layer made for this call, never the user's.
+        output = function(X, out=X)
+        self._cache_output = output
+        return output
+
+    def backward(self, grad_output):
+        _, multiply_derivative = ACTIVATIONS[self.name]
+        return multiply_derivative(self._cache_output, grad_output)
+
+
+class Dropout(Layer):
+    """Inverted dropout: zero each unit with probability ``rate`` while training.
+
+    Kept units are scaled by ``1 / (1 - rate)`` during training, so that the expected activation is
+    unchanged and prediction needs no rescaling: at prediction time the layer is the identity.
+
+    Parameters
+    ----------
+    rate : float
+        Probability of dropping a unit, in [0, 1). The training loop may change it between epochs
+        (annealed dropout).
+    """
+
+    def __init__(self, rate):
+        self.rate = rate
+
+    def forward(self, X, training=False, rng=None):
+        if not training or self.rate == 0:
+            self._cache_mask = None
+            return X
+        keep = 1.0 - self.rate
+        mask = rng.random(X.shape, dtype=X.dtype) < keep
+        mask = mask.astype(X.dtype)
+        mask *= 1.0 / keep
+        self._cache_mask = mask
+        if sp.issparse(X):
+            return sp.csr_matrix(X.multiply(mask))
+        # A new array: the input may be the caller's data, which must never be modified.
+        return X * mask
+
+    def backward(self, grad_output):
+        if not self.propagate:
+            return None
+        if self._cache_mask is not None:
+            grad_output *= self._cache_mask
+        return grad_output
+
+
+class BatchNorm(Layer):
+    """Batch normalisation of each unit over the mini-batch, with a learned scale and shift.
+
+    Training normalises with the batch's mean and (biased) variance and back-propagates through
+    them; prediction uses ``running_mean`` / ``running_var``, either exponential moving averages of
+    the batch statistics or statistics recomputed over the whole training set after training
+    (:meth:`skdeep.network.Network.recompute_batch_norm_statistics`).
+
+    Parameters
+    ----------
+    n_units : int
+        Number of units normalised.
+    momentum : float, default=0.9
+        Weight of the old value in the running averages.
+    epsilon : float, default=1e-5
+        Added to the variance for numerical stability.
+
+    Notes
+    -----
+    With ``x_hat = (x - mean) / sqrt(var + epsilon)`` and ``y = scale * x_hat + shift`` over a batch
+    of ``N`` rows, the gradients are ``d_shift = sum(g)``, ``d_scale = sum(g * x_hat)`` and
+    ``dx = scale / (N sqrt(var + epsilon)) * (N g - d_shift - x_hat * d_scale)``.
+    """
+
+    def __init__(self, n_units, momentum=0.9, epsilon=1e-5):
+        self.n_units = n_units
+        self.momentum = momentum
+        self.epsilon = epsilon
+
+    def param_specs(self):
+        return [("scale", (self.n_units,), False), ("shift", (self.n_units,), False)]
+
+    def bind(self, params, grads):
+        super().bind(params, grads)
+        dtype = self.scale.dtype
+        if getattr(self, "running_mean", None) is None or self.running_mean.dtype != dtype:
+            self.running_mean = np.zeros(self.n_units, dtype=dtype)
+            self.running_var = np.ones(self.n_units, dtype=dtype)
+
+    def reset_parameters(self, weight_init, activation, rng):
+        self.scale[...] = 1.0
+        self.shift[...] = 0.0
+        self.running_mean[...] = 0.0
+        self.running_var[...] = 1.0
+
+    def buffers(self):
+        return [self.running_mean, self.running_var]
+
+    def forward(self, X, training=False, rng=None):
+        if training:
+            mean = X.mean(axis=0)
+            centred = X - mean
+            var = np.mean(centred * centred, axis=0)
+            self.running_mean *= self.momentum
+            self.running_mean += (1 - self.momentum) * mean
+            self.running_var *= self.momentum
+            self.running_var += (1 - self.momentum) * var
+        else:
+            centred = X - self.running_mean
+            var = self.running_var
+        inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        centred *= inv_std
+        self._cache_normalised = centred
+        self._cache_inv_std = inv_std
+        return centred * self.scale + self.shift
+
+    def backward(self, grad_output):
+        normalised = self._cache_normalised
+        np.sum(grad_output, axis=0, out=self.grad_shift)
+        np.sum(grad_output * normalised, axis=0, out=self.grad_scale)
+        if not self.propagate:
+            return None
+        n = grad_output.shape[0]
+        grad_input = grad_output * n
+        grad_input -= self.grad_shift
+        grad_input -= normalised * self.grad_scale
+        grad_input *= self.scale * self._cache_inv_std / n
+        return grad_input

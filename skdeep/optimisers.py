@@ -1,0 +1,591 @@
+"""Learning rules that update one flat parameter vector in place.
+
+An optimiser sees two aligned flat arrays, the parameters and their gradient, and
+nothing else: no layers, no schedule, no stopping rule. The training loop sets
+``optimiser.learning_rate`` once per epoch and calls ``optimiser.update`` once per
+mini-batch.
+"""
+
+import inspect
+import math
+
+import numpy as np
+
+from ._validation import build_from_registry
+
+__all__ = ["Optimiser", "SGD", "Adam", "AMSGrad", "AdaMax", "Nadam", "AdaGrad", "RMSProp",
+           "Adadelta", "OPTIMISERS", "make_optimiser"]
+
+
+class Optimiser:
+    """Base class of the learning rules.
+
+    Subclasses name their per-parameter state arrays in ``_state_names`` and the
+    number of scratch vectors they need in ``_n_scratch``, and implement ``_step``.
+    The state is allocated on the first call to :meth:`update` with
+    ``np.zeros_like(params)``, so it has the dtype of the parameters.
+
+    Parameters
+    ----------
+    learning_rate : float
+        Step size. The training loop may change it between updates; every other
+        hyperparameter must stay fixed once updates have started.
+
+    Notes
+    -----
+    The scratch vectors hold nothing between calls, so they are dropped when the
+    optimiser is pickled and allocated again on the next update.
+    """
+
+    _n_scratch = 1
+
+    def __init__(self, learning_rate):
+        self.learning_rate = learning_rate
+        self.reset()
+
+    def _state_names(self):
+        """Return the names of the state arrays this configuration needs."""
+        return ()
+
+    def reset(self):
+        """Forget the step counter and all moment estimates."""
+        self._t = 0
+        self._scratch = None
+        for name in self._state_names():
+            setattr(self, name, None)
+
+    def update(self, params, grads):
+        """Apply one step to ``params`` in place.
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+            Flat parameter vector, modified in place. Its dtype is kept.
+        grads : ndarray of shape (n_params,)
+            Gradient of the objective with respect to ``params``; not modified.
+        """
+        if self._scratch is None:
+            for name in self._state_names():
+                if getattr(self, name) is None:
+                    setattr(self, name, np.zeros_like(params))
+            self._scratch = tuple(np.empty_like(params) for _ in range(self._n_scratch))
+        self._t += 1
+        self._step(params, grads, *self._scratch)
+
+    def _step(self, params, grads, *scratch):
+        # Implementations pass every coefficient as a Python float: under NEP 50 a
+        # NumPy float64 scalar would run each float32 ufunc loop in float64.
+        raise NotImplementedError
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_scratch"] = None
+        return state
+
+    def __repr__(self):
+        names = inspect.signature(type(self)).parameters
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimiser):
+    """Stochastic gradient descent with (Nesterov) momentum, as in scikit-learn.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.1
+        Step size :math:`\\eta`.
+    momentum : float, default=0.9
+        Momentum :math:`\\mu` in [0, 1]. With 0 this is plain gradient descent and
+        no velocity is stored.
+    nesterov : bool, default=True
+        Whether to apply Nesterov's correction to the step.
+
+    Notes
+    -----
+    With velocity :math:`v_0 = 0`,
+
+    .. math::
+
+        v_t = \\mu v_{t-1} - \\eta g_t, \\qquad
+        p_t = p_{t-1} + \\begin{cases}
+            \\mu v_t - \\eta g_t & \\text{Nesterov} \\\\
+            v_t & \\text{otherwise.}
+        \\end{cases}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([1.0, -2.0])
+    >>> SGD(learning_rate=0.1, momentum=0.0).update(p, np.array([1.0, 1.0]))
+    >>> p
+    array([ 0.9, -2.1])
+    """
+
+    def __init__(self, learning_rate=0.1, momentum=0.9, nesterov=True):
+        self.momentum = momentum
+        self.nesterov = nesterov
+        super().__init__(learning_rate)
+
+    def _state_names(self):
+        return ("_velocity",) if self.momentum else ()
+
+    def _step(self, params, grads, work):
+        momentum = float(self.momentum)
+        np.multiply(grads, float(self.learning_rate), out=work)
+        if not momentum:
+            params -= work
+            return
+        velocity = self._velocity
+        velocity *= momentum
+        velocity -= work
+        if self.nesterov:
+            params -= work
+            np.multiply(velocity, momentum, out=work)
+            params += work
+        else:
+            params += velocity
+
+
+class Adam(Optimiser):
+    """Adam (Kingma and Ba, 2015), with the bias correction of scikit-learn.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.001
+        Step size :math:`\\eta`.
+    beta_1 : float, default=0.9
+        Decay rate :math:`\\beta_1` of the first-moment estimate, in [0, 1).
+    beta_2 : float, default=0.999
+        Decay rate :math:`\\beta_2` of the second-moment estimate, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+    amsgrad : bool, default=False
+        Use the running maximum of the second-moment estimate (Reddi et al.,
+        2018) so the effective step size never grows.
+
+    Notes
+    -----
+    With :math:`m_0 = v_0 = 0` and step :math:`t = 1, 2, \\dots`,
+
+    .. math::
+
+        m_t = \\beta_1 m_{t-1} + (1 - \\beta_1) g_t, \\qquad
+        v_t = \\beta_2 v_{t-1} + (1 - \\beta_2) g_t^2,
+
+        \\eta_t = \\eta \\frac{\\sqrt{1 - \\beta_2^t}}{1 - \\beta_1^t}, \\qquad
+        p_t = p_{t-1} - \\eta_t \\frac{m_t}{\\sqrt{v_t} + \\epsilon}.
+
+    With ``amsgrad``, :math:`\\hat v_t = \\max(\\hat v_{t-1}, v_t)` replaces
+    :math:`v_t` in the step.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([1.0, -2.0])
+    >>> Adam(learning_rate=0.1).update(p, np.array([3.0, -0.5]))
+    >>> p.round(6)
+    array([ 0.9, -1.9])
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 amsgrad=False):
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+        super().__init__(learning_rate)
+
+    def _state_names(self):
+        return ("_m", "_v", "_v_max") if self.amsgrad else ("_m", "_v")
+
+    def _step(self, params, grads, work):
+        beta_1, beta_2, t = float(self.beta_1), float(self.beta_2), self._t
+        _update_mean(self._m, grads, beta_1, work)
+        _update_mean_square(self._v, grads, beta_2, work)
+        v = self._v
+        if self.amsgrad:
+            v = np.maximum(self._v_max, v, out=self._v_max)
+        step = float(self.learning_rate) * math.sqrt(1.0 - beta_2**t) / (1.0 - beta_1**t)
+        np.sqrt(v, out=work)
+        work += float(self.epsilon)
+        np.divide(self._m, work, out=work)
+        work *= step
+        params -= work
+
+
+class AMSGrad(Adam):
+    """Adam with ``amsgrad=True``; see :class:`Adam` for the update.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.001
+        Step size.
+    beta_1 : float, default=0.9
+        Decay rate of the first-moment estimate.
+    beta_2 : float, default=0.999
+        Decay rate of the second-moment estimate.
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+
+    Notes
+    -----
+    .. math::
+
+        \\hat v_t = \\max(\\hat v_{t-1}, v_t), \\qquad
+        p_t = p_{t-1} - \\eta \\frac{\\sqrt{1 - \\beta_2^t}}{1 - \\beta_1^t}
+              \\frac{m_t}{\\sqrt{\\hat v_t} + \\epsilon}.
+
+    Examples
+    --------
+    >>> AMSGrad(learning_rate=0.01).amsgrad
+    True
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad=True)
+
+
+class AdaMax(Optimiser):
+    """AdaMax, the infinity-norm variant of Adam (Kingma and Ba, 2015).
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.002
+        Step size :math:`\\eta`.
+    beta_1 : float, default=0.9
+        Decay rate of the first-moment estimate.
+    beta_2 : float, default=0.999
+        Decay rate of the infinity-norm estimate.
+    epsilon : float, default=1e-8
+        Added to the denominator so a parameter with zero gradient so far is safe.
+
+    Notes
+    -----
+    With :math:`m_0 = u_0 = 0`,
+
+    .. math::
+
+        m_t = \\beta_1 m_{t-1} + (1 - \\beta_1) g_t, \\qquad
+        u_t = \\max(\\beta_2 u_{t-1}, |g_t|),
+
+        p_t = p_{t-1} - \\frac{\\eta}{1 - \\beta_1^t} \\frac{m_t}{u_t + \\epsilon}.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([1.0, -2.0])
+    >>> AdaMax(learning_rate=0.1).update(p, np.array([3.0, -0.5]))
+    >>> p.round(6)
+    array([ 0.9, -1.9])
+    """
+
+    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        super().__init__(learning_rate)
+
+    def _state_names(self):
+        return ("_m", "_u")
+
+    def _step(self, params, grads, work):
+        beta_1 = float(self.beta_1)
+        _update_mean(self._m, grads, beta_1, work)
+        u = self._u
+        u *= float(self.beta_2)
+        np.abs(grads, out=work)
+        np.maximum(u, work, out=u)
+        np.add(u, float(self.epsilon), out=work)
+        np.divide(self._m, work, out=work)
+        work *= float(self.learning_rate) / (1.0 - beta_1**self._t)
+        params -= work
+
+
+class Nadam(Optimiser):
+    """Adam with Nesterov momentum, in Dozat's (2016) simplified form.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.002
+        Step size :math:`\\eta`.
+    beta_1 : float, default=0.9
+        Decay rate of the first-moment estimate.
+    beta_2 : float, default=0.999
+        Decay rate of the second-moment estimate.
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+
+    Notes
+    -----
+    With :math:`m_t, v_t` as in :class:`Adam`,
+
+    .. math::
+
+        \\hat m_t = \\frac{\\beta_1 m_t}{1 - \\beta_1^{t+1}}
+                  + \\frac{(1 - \\beta_1) g_t}{1 - \\beta_1^t}, \\qquad
+        \\hat v_t = \\frac{v_t}{1 - \\beta_2^t},
+
+        p_t = p_{t-1} - \\eta \\frac{\\hat m_t}{\\sqrt{\\hat v_t} + \\epsilon}.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([1.0, -2.0])
+    >>> Nadam(learning_rate=0.1).update(p, np.array([3.0, -0.5]))
+    >>> p.round(4)
+    array([ 0.8526, -1.8526])
+    """
+
+    # Two scratch vectors: the corrected first moment and its denominator are
+    # both full-length and needed at the same time.
+    _n_scratch = 2
+
+    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        super().__init__(learning_rate)
+
+    def _state_names(self):
+        return ("_m", "_v")
+
+    def _step(self, params, grads, work, denominator):
+        beta_1, beta_2, t = float(self.beta_1), float(self.beta_2), self._t
+        _update_mean(self._m, grads, beta_1, work)
+        _update_mean_square(self._v, grads, beta_2, work)
+        np.multiply(self._m, beta_1 / (1.0 - beta_1 ** (t + 1)), out=work)
+        np.multiply(grads, (1.0 - beta_1) / (1.0 - beta_1**t), out=denominator)
+        work += denominator
+        np.multiply(self._v, 1.0 / (1.0 - beta_2**t), out=denominator)
+        np.sqrt(denominator, out=denominator)
+        denominator += float(self.epsilon)
+        work /= denominator
+        work *= float(self.learning_rate)
+        params -= work
+
+
+class AdaGrad(Optimiser):
+    """AdaGrad (Duchi et al., 2011): per-parameter rates from accumulated squares.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.01
+        Step size :math:`\\eta`.
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+
+    Notes
+    -----
+    With :math:`G_0 = 0`,
+
+    .. math::
+
+        G_t = G_{t-1} + g_t^2, \\qquad
+        p_t = p_{t-1} - \\eta \\frac{g_t}{\\sqrt{G_t} + \\epsilon}.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([1.0, -2.0])
+    >>> AdaGrad(learning_rate=0.1).update(p, np.array([3.0, -0.5]))
+    >>> p.round(6)
+    array([ 0.9, -1.9])
+    """
+
+    def __init__(self, learning_rate=0.01, epsilon=1e-8):
+        self.epsilon = epsilon
+        super().__init__(learning_rate)
+
+    def _state_names(self):
+        return ("_sum_squares",)
+
+    def _step(self, params, grads, work):
+        np.square(grads, out=work)
+        self._sum_squares += work
+        np.sqrt(self._sum_squares, out=work)
+        work += float(self.epsilon)
+        np.divide(grads, work, out=work)
+        work *= float(self.learning_rate)
+        params -= work
+
+
+class RMSProp(Optimiser):
+    """RMSProp (Tieleman and Hinton, 2012): AdaGrad with a decaying average.
+
+    Parameters
+    ----------
+    learning_rate : float, default=0.001
+        Step size :math:`\\eta`.
+    rho : float, default=0.9
+        Decay rate :math:`\\rho` of the mean square, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+
+    Notes
+    -----
+    With :math:`s_0 = 0`,
+
+    .. math::
+
+        s_t = \\rho s_{t-1} + (1 - \\rho) g_t^2, \\qquad
+        p_t = p_{t-1} - \\eta \\frac{g_t}{\\sqrt{s_t} + \\epsilon}.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([1.0, -2.0])
+    >>> RMSProp(learning_rate=0.1, rho=0.0).update(p, np.array([3.0, -0.5]))
+    >>> p.round(6)
+    array([ 0.9, -1.9])
+    """
+
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-8):
+        self.rho = rho
+        self.epsilon = epsilon
+        super().__init__(learning_rate)
+
+    def _state_names(self):
+        return ("_mean_square",)
+
+    def _step(self, params, grads, work):
+        _update_mean_square(self._mean_square, grads, float(self.rho), work)
+        np.sqrt(self._mean_square, out=work)
+        work += float(self.epsilon)
+        np.divide(grads, work, out=work)
+        work *= float(self.learning_rate)
+        params -= work
+
+
+class Adadelta(Optimiser):
+    """Adadelta (Zeiler, 2012): steps scaled by the RMS of past steps.
+
+    Parameters
+    ----------
+    learning_rate : float, default=1.0
+        Multiplier :math:`\\eta` of the step; Zeiler's method has none, which is 1.
+    rho : float, default=0.95
+        Decay rate :math:`\\rho` of both running averages, in [0, 1).
+    epsilon : float, default=1e-6
+        Added inside both square roots; it also sets the size of the first steps.
+
+    Notes
+    -----
+    With :math:`E[g^2]_0 = E[\\Delta p^2]_0 = 0`,
+
+    .. math::
+
+        E[g^2]_t = \\rho E[g^2]_{t-1} + (1 - \\rho) g_t^2,
+
+        \\Delta p_t = -\\frac{\\sqrt{E[\\Delta p^2]_{t-1} + \\epsilon}}
+                          {\\sqrt{E[g^2]_t + \\epsilon}} g_t,
+
+        E[\\Delta p^2]_t = \\rho E[\\Delta p^2]_{t-1} + (1 - \\rho) \\Delta p_t^2,
+        \\qquad p_t = p_{t-1} + \\eta \\Delta p_t.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = np.array([1.0, -2.0])
+    >>> Adadelta(rho=0.0, epsilon=1e-2).update(p, np.array([3.0, -0.5]))
+    >>> p.round(4)
+    array([ 0.9001, -1.9019])
+    """
+
+    # Two scratch vectors: the step and the squared step are both needed
+    # before the step is applied.
+    _n_scratch = 2
+
+    def __init__(self, learning_rate=1.0, rho=0.95, epsilon=1e-6):
+        self.rho = rho
+        self.epsilon = epsilon
+        super().__init__(learning_rate)
+
+    def _state_names(self):
+        return ("_mean_square", "_mean_square_step")
+
+    def _step(self, params, grads, work, other):
+        rho, epsilon = float(self.rho), float(self.epsilon)
+        _update_mean_square(self._mean_square, grads, rho, work)
+        # ``work`` holds -dx: sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) * g.
+        np.add(self._mean_square_step, epsilon, out=work)
+        np.add(self._mean_square, epsilon, out=other)
+        work /= other
+        np.sqrt(work, out=work)
+        work *= grads
+        _update_mean_square(self._mean_square_step, work, rho, other)
+        work *= float(self.learning_rate)
+        params -= work
+
+
+def _update_mean(mean, values, decay, work):
+    """Set ``mean = decay * mean + (1 - decay) * values`` in place."""
+    np.multiply(values, 1.0 - decay, out=work)
+    mean *= decay
+    mean += work
+
+
+def _update_mean_square(mean, values, decay, work):
+    """Set ``mean = decay * mean + (1 - decay) * values**2`` in place."""
+    np.square(values, out=work)
+    work *= 1.0 - decay
+    mean *= decay
+    mean += work
+
+
+OPTIMISERS = {
+    "sgd": SGD,
+    "adam": Adam,
+    "amsgrad": AMSGrad,
+    "adamax": AdaMax,
+    "nadam": Nadam,
+    "adagrad": AdaGrad,
+    "rmsprop": RMSProp,
+    "adadelta": Adadelta,
+}
+
+
+def make_optimiser(name, learning_rate, *, momentum=None, nesterovs_momentum=None,
+                   beta_1=None, beta_2=None, epsilon=None, rho=None):
+    """Build the named optimiser from a flat set of hyperparameters.
+
+    Each optimiser receives only the hyperparameters its constructor takes; the
+    others are ignored, and ``None`` leaves that optimiser's own default.
+
+    Parameters
+    ----------
+    name : {'sgd', 'adam', 'amsgrad', 'adamax', 'nadam', 'adagrad', 'rmsprop', \
+'adadelta'}
+        Key of :data:`OPTIMISERS`.
+    learning_rate : float
+        Initial step size.
+    momentum : float, default=None
+        For 'sgd'.
+    nesterovs_momentum : bool, default=None
+        For 'sgd' (its ``nesterov`` argument).
+    beta_1, beta_2 : float, default=None
+        For 'adam', 'amsgrad', 'adamax' and 'nadam'.
+    epsilon : float, default=None
+        For every optimiser except 'sgd'.
+    rho : float, default=None
+        For 'rmsprop' and 'adadelta'.
+
+    Returns
+    -------
+    optimiser : Optimiser
+        A new optimiser with no state.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a key of :data:`OPTIMISERS`.
+
+    Examples
+    --------
+    >>> make_optimiser('rmsprop', 0.01, momentum=0.9, rho=0.5, epsilon=1e-7)
+    RMSProp(learning_rate=0.01, rho=0.5, epsilon=1e-07)
+    """
+    return build_from_registry(
+        "optimiser", OPTIMISERS, name, learning_rate, momentum=momentum,
+        nesterov=nesterovs_momentum, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, rho=rho,
+    )
