@@ -1,14 +1,16 @@
-"""Docstring fragments shared by the classifier and the regressor (one text per idea)."""
+"""Docstring fragments shared by the estimators (one text per idea, composed into ``__doc__``)."""
 
-ARCHITECTURE_PARAMETERS = """\
+MLP_ARCHITECTURE = """\
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element represents the number of neurons in the ith hidden layer.
 
     activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', 'softplus'}, \
 default='relu'
         Activation function of the hidden layers.
+"""
 
-    solver : {'adam', 'sgd', 'lbfgs', 'adagrad', 'rmsprop', 'adadelta', 'adamax', 'nadam', \
+OPTIMISATION_PARAMETERS = """\
+solver : {'adam', 'sgd', 'lbfgs', 'adagrad', 'rmsprop', 'adadelta', 'adamax', 'nadam', \
 'amsgrad'}, default='adam'
         The optimiser. 'lbfgs' is scipy's full-batch quasi-Newton method; the others are
         stochastic and train on mini-batches (their update rules are in :mod:`skdeep.optimisers`).
@@ -44,15 +46,13 @@ default='relu'
 
     max_iter : int, default=200
         Maximum number of epochs (iterations for 'lbfgs').
-"""
 
-TRAINING_PARAMETERS = """\
-shuffle : bool, default=True
+    shuffle : bool, default=True
         Whether to shuffle the samples in each epoch.
 
     random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, shuffling, the validation split, dropout masks. Pass an int for
-        reproducible (bit-identical) fits.
+        Seeds initialisation, shuffling, the validation split, dropout masks and corruption
+        noise. Pass an int for reproducible (bit-identical) fits.
 
     tol : float, default=1e-4
         Improvement of the training loss (or validation score) below which an epoch counts as
@@ -110,17 +110,6 @@ shuffle : bool, default=True
         each layer's inputs recomputed over the whole training set after ``fit`` (always the
         latter with 'lbfgs', which trains on the whole set).
 
-    dropout : float or array-like of shape (n_layers - 2,), default=0.0
-        Probability of dropping each hidden unit during training (inverted dropout: kept units
-        are scaled by ``1 / (1 - p)`` so prediction needs no change). One rate, or one per hidden
-        layer.
-
-    input_dropout : float, default=0.0
-        Probability of dropping each input feature during training.
-
-    anneal_dropout : bool, default=False
-        Decay the dropout rates linearly to zero over ``max_iter`` epochs.
-
     max_norm : float, default=None
         If set, rescale each unit's incoming weight vector after every update so that its
         Euclidean norm is at most ``max_norm``.
@@ -136,6 +125,64 @@ shuffle : bool, default=True
 
     learning_rate_step : int, default=10
         Epochs per step of the 'step' schedule.
+"""
+
+MLP_REGULARISATION = """\
+dropout : float or array-like of shape (n_layers - 2,), default=0.0
+        Probability of dropping each hidden unit during training (inverted dropout: kept units
+        are scaled by ``1 / (1 - p)`` so prediction needs no change). One rate, or one per hidden
+        layer.
+
+    input_dropout : float, default=0.0
+        Probability of dropping each input feature during training.
+
+    anneal_dropout : bool, default=False
+        Decay the dropout rates linearly to zero over ``max_iter`` epochs.
+"""
+
+PRETRAINING_PARAMETERS = """\
+pretraining : {'autoencoder', 'denoising', 'supervised'}, StackedAutoencoder or None, \
+default=None
+        Greedy layer-wise pretraining of the hidden layers at the first fit, before the whole
+        network is fine-tuned with the settings above: 'autoencoder' and 'denoising' train one
+        (denoising) autoencoder per hidden layer on the codes of the layer below; 'supervised'
+        trains a one-hidden-layer network, then adds each next hidden layer on top of the frozen
+        ones and trains only the new weights. A fitted :class:`StackedAutoencoder` with the same
+        layer sizes initialises the hidden layers from its encoders (wrap it in
+        ``sklearn.frozen.FrozenEstimator`` inside searches, so that cloning keeps it fitted).
+
+    pretraining_noise : {'masking', 'gaussian', 'salt_and_pepper'}, default='masking'
+        Corruption used by ``pretraining='denoising'``.
+
+    pretraining_noise_level : float or array-like of shape (n_layers - 2,), default=0.3
+        Its level: one value or one per hidden layer.
+
+    pretraining_max_iter : int, default=10
+        Epochs of each layer's pretraining.
+"""
+
+AUTOENCODER_PARAMETERS = """\
+noise : {'masking', 'gaussian', 'salt_and_pepper'} or None, default='masking'
+        Corruption of each training batch's input (never of the target, never at transform
+        time): 'masking' zeroes a fraction ``noise_level`` of the values, 'salt_and_pepper' sets
+        that fraction to 0 or 1, 'gaussian' adds noise of standard deviation ``noise_level``.
+        None trains a plain autoencoder.
+
+    noise_level : float, default=0.3
+        Amount of corruption; a fraction in [0, 1) for 'masking' and 'salt_and_pepper'.
+
+    activation : {'relu', 'logistic', 'tanh', 'leaky_relu', 'elu', 'softplus', 'identity'}, \
+default='relu'
+        Activation of the code layer. The classic papers use 'logistic'; sparse, unbounded relu
+        codes are the more linearly separable features for a downstream linear model.
+
+    tied_weights : bool, default=True
+        Decode with the transpose of the encoder weights (one weight matrix to learn).
+
+    loss : {'auto', 'cross_entropy', 'squared_error'}, default='auto'
+        Reconstruction loss: Bernoulli cross-entropy with a logistic output, or squared error
+        with a linear output; 'auto' picks cross-entropy when every training value lies in
+        [0, 1].
 """
 
 FITTED_ATTRIBUTES = """\

@@ -70,6 +70,10 @@ class Dense(Layer):
         Number of input and output units.
     """
 
+    # True when a later TiedDense shares these weights: its backward runs first and writes its
+    # share of the weight gradient, so this layer must add to the buffer, not overwrite it.
+    shares_weights = False
+
     def __init__(self, n_inputs, n_outputs):
         self.n_inputs = n_inputs
         self.n_outputs = n_outputs
@@ -92,7 +96,9 @@ class Dense(Layer):
 
     def backward(self, grad_output):
         X = self._cache_input
-        if sp.issparse(X):
+        if self.shares_weights:
+            self.grad_weights += X.T @ grad_output
+        elif sp.issparse(X):
             self.grad_weights[...] = X.T @ grad_output
         else:
             np.matmul(X.T, grad_output, out=self.grad_weights)
@@ -242,3 +248,65 @@ class BatchNorm(Layer):
         grad_input -= normalised * self.grad_scale
         grad_input *= self.scale * self._cache_inv_std / n
         return grad_input
+
+
+class TiedDense(Layer):
+    """Affine map ``X @ source.weights.T + biases`` that reuses another Dense layer's weights.
+
+    The decoder of an autoencoder with tied weights: it owns only its biases, so the flat
+    parameter vector holds the shared matrix once, and the optimiser and the penalties see it
+    once. Its share of the weight gradient, ``grad_output.T @ X``, is written into the source's
+    gradient view; the source (marked ``shares_weights``) adds its own share afterwards.
+
+    Parameters
+    ----------
+    source : Dense
+        The encoder layer whose weights are shared; it must come earlier in the network.
+    """
+
+    def __init__(self, source):
+        self.source = source
+        source.shares_weights = True
+
+    @property
+    def n_inputs(self):
+        return self.source.n_outputs
+
+    @property
+    def n_outputs(self):
+        return self.source.n_inputs
+
+    @property
+    def weights(self):
+        """The transpose of the source's weights (a view)."""
+        return self.source.weights.T
+
+    def param_specs(self):
+        return [("biases", (self.source.n_inputs,), False)]
+
+    def reset_parameters(self, weight_init, activation, rng):
+        self.biases[...] = 0.0
+
+    def forward(self, X, training=False, rng=None):
+        self._cache_input = X
+        output = X @ self.source.weights.T
+        output += self.biases
+        return output
+
+    def backward(self, grad_output):
+        np.matmul(grad_output.T, self._cache_input, out=self.source.grad_weights)
+        np.sum(grad_output, axis=0, out=self.grad_biases)
+        if not self.propagate:
+            return None
+        return grad_output @ self.source.weights
+
+
+def copy_layer_state(source, target):
+    """Copy every parameter and buffer of ``source`` into the same-shaped ``target`` in place.
+
+    Used to transfer pretrained layers (autoencoders, supervised pretraining) into a network.
+    """
+    for name, _, _ in source.param_specs():
+        getattr(target, name)[...] = getattr(source, name)
+    for source_buffer, target_buffer in zip(source.buffers(), target.buffers()):
+        target_buffer[...] = source_buffer

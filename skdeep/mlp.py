@@ -11,8 +11,15 @@ from sklearn.utils.validation import column_or_1d
 
 import numpy as np
 
-from ._base import BaseDeepMLP
-from ._docs import ARCHITECTURE_PARAMETERS, FITTED_ATTRIBUTES, TRAINING_PARAMETERS
+from ._base import store_parameters
+from ._docs import (
+    FITTED_ATTRIBUTES,
+    MLP_ARCHITECTURE,
+    MLP_REGULARISATION,
+    OPTIMISATION_PARAMETERS,
+    PRETRAINING_PARAMETERS,
+)
+from ._mlp_base import BaseDeepMLP
 
 
 def _stochastic_solver(estimator):
@@ -35,8 +42,10 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
 
     Parameters
     ----------
-    {ARCHITECTURE_PARAMETERS}
-    {TRAINING_PARAMETERS}
+    {MLP_ARCHITECTURE}
+    {OPTIMISATION_PARAMETERS}
+    {MLP_REGULARISATION}
+    {PRETRAINING_PARAMETERS}
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into ``sample_weight``; 'balanced' uses
         ``n_samples / (n_classes * np.bincount(y))``. Not for multilabel targets.
@@ -79,6 +88,9 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
+    # As in MLPClassifier, which minimises the log-loss whatever its settings.
+    loss = "log_loss"
+
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -109,32 +121,21 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
         batch_norm=False,
         batch_norm_momentum=0.9,
         batch_norm_statistics="running",
-        dropout=0.0,
-        input_dropout=0.0,
-        anneal_dropout=False,
         max_norm=None,
         l1=0.0,
         rho=0.9,
         learning_rate_decay=0.95,
         learning_rate_step=10,
+        dropout=0.0,
+        input_dropout=0.0,
+        anneal_dropout=False,
+        pretraining=None,
+        pretraining_noise="masking",
+        pretraining_noise_level=0.3,
+        pretraining_max_iter=10,
         class_weight=None,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
-            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
-            loss="log_loss", shuffle=shuffle, random_state=random_state, tol=tol,
-            verbose=verbose, warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            weight_init=weight_init, batch_norm=batch_norm,
-            batch_norm_momentum=batch_norm_momentum, batch_norm_statistics=batch_norm_statistics,
-            dropout=dropout, input_dropout=input_dropout, anneal_dropout=anneal_dropout,
-            max_norm=max_norm, l1=l1, rho=rho, learning_rate_decay=learning_rate_decay,
-            learning_rate_step=learning_rate_step,
-        )
-        self.class_weight = class_weight
+        store_parameters(self, locals())
 
     def _encode_targets(self, y, incremental, first_pass):
         if y.ndim == 2 and y.shape[1] == 1:
@@ -157,7 +158,7 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
                 )
         return self._label_binarizer.transform(y), y
 
-    def _output_activation(self):
+    def _output_activation(self, X):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
 
     def _extra_sample_weight(self, y):
@@ -304,8 +305,10 @@ class DeepMLPRegressor(RegressorMixin, BaseDeepMLP):
         output (non-negative targets). With several outputs the per-sample loss is the sum over
         outputs (scikit-learn reports the mean, with the same gradient).
 
-    {ARCHITECTURE_PARAMETERS}
-    {TRAINING_PARAMETERS}
+    {MLP_ARCHITECTURE}
+    {OPTIMISATION_PARAMETERS}
+    {MLP_REGULARISATION}
+    {PRETRAINING_PARAMETERS}
     Attributes
     ----------
     {FITTED_ATTRIBUTES}
@@ -364,30 +367,20 @@ class DeepMLPRegressor(RegressorMixin, BaseDeepMLP):
         batch_norm=False,
         batch_norm_momentum=0.9,
         batch_norm_statistics="running",
-        dropout=0.0,
-        input_dropout=0.0,
-        anneal_dropout=False,
         max_norm=None,
         l1=0.0,
         rho=0.9,
         learning_rate_decay=0.95,
         learning_rate_step=10,
+        dropout=0.0,
+        input_dropout=0.0,
+        anneal_dropout=False,
+        pretraining=None,
+        pretraining_noise="masking",
+        pretraining_noise_level=0.3,
+        pretraining_max_iter=10,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
-            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
-            loss=loss, shuffle=shuffle, random_state=random_state, tol=tol,
-            verbose=verbose, warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun,
-            weight_init=weight_init, batch_norm=batch_norm,
-            batch_norm_momentum=batch_norm_momentum, batch_norm_statistics=batch_norm_statistics,
-            dropout=dropout, input_dropout=input_dropout, anneal_dropout=anneal_dropout,
-            max_norm=max_norm, l1=l1, rho=rho, learning_rate_decay=learning_rate_decay,
-            learning_rate_step=learning_rate_step,
-        )
+        store_parameters(self, locals())
 
     def _encode_targets(self, y, incremental, first_pass):
         if self.loss == "poisson" and np.any(y < 0):
@@ -396,7 +389,7 @@ class DeepMLPRegressor(RegressorMixin, BaseDeepMLP):
             )
         return (y.reshape(-1, 1) if y.ndim == 1 else y), y
 
-    def _output_activation(self):
+    def _output_activation(self, X):
         return "exp" if self.loss == "poisson" else "identity"
 
     def _values(self, outputs):

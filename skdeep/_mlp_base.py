@@ -1,0 +1,73 @@
+"""BaseDeepMLP: the multi-layer perceptron architecture shared by the classifier and regressor."""
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._base import TRAINING_CONSTRAINTS, BaseNetworkEstimator
+from ._pretraining import PRETRAINING_CONSTRAINTS, check_pretraining, pretrain
+from ._validation import hidden_sizes, per_layer, validate_params_with_hints
+from .activations import ACTIVATIONS
+from .network import build_mlp
+
+
+class BaseDeepMLP(BaseNetworkEstimator):
+    """Base class of :class:`DeepMLPClassifier` and :class:`DeepMLPRegressor`.
+
+    Warning: this class should not be used directly; use the derived classes.
+    """
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        **TRAINING_CONSTRAINTS,
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
+        "anneal_dropout": ["boolean"],
+        **PRETRAINING_CONSTRAINTS,
+    }
+
+    @property
+    def coefs_(self):
+        """list of ndarray: weight matrix of each layer, views into the flat parameter vector."""
+        return [layer.weights for layer in self._network.dense_layers]
+
+    @property
+    def intercepts_(self):
+        """list of ndarray: bias vector of each layer, views into the flat parameter vector."""
+        return [layer.biases for layer in self._network.dense_layers]
+
+    def _check_hyperparameters(self):
+        validate_params_with_hints(self)
+        sizes = hidden_sizes(self.hidden_layer_sizes)
+        dropout = per_layer(self.dropout, len(sizes), "dropout")
+        if self.solver == "lbfgs" and (any(dropout) or self.input_dropout):
+            raise ValueError(
+                "dropout and input_dropout need a stochastic solver: L-BFGS requires a "
+                "deterministic objective. Use solver='adam' (or another stochastic solver), "
+                "or set dropout=0 and input_dropout=0."
+            )
+        check_pretraining(self, sizes)
+        return {"sizes": sizes, "dropout": dropout}
+
+    def _build_network(self, spec, n_features, n_outputs, dtype):
+        self.n_outputs_ = n_outputs
+        self.n_layers_ = len(spec["sizes"]) + 2
+        return build_mlp(
+            n_features,
+            spec["sizes"],
+            n_outputs,
+            self.activation,
+            batch_norm=self.batch_norm,
+            batch_norm_momentum=self.batch_norm_momentum,
+            dropout=spec["dropout"],
+            input_dropout=self.input_dropout,
+            dtype=dtype,
+        )
+
+    def _dropout_rates(self, spec):
+        return [rate for rate in [self.input_dropout, *spec["dropout"]] if rate > 0]
+
+    def _after_initialise(self, X, Y, y_scoring, sample_weight, incremental):
+        if self.pretraining is not None:
+            pretrain(self, X, y_scoring, sample_weight)

@@ -1,0 +1,164 @@
+"""Greedy layer-wise pretraining of an MLP's hidden layers, then handed back for fine-tuning.
+
+Three recipes from the lectures, all writing into the hidden layers (Dense and, with batch
+normalisation, BatchNorm) of an estimator's freshly initialised network:
+
+- unsupervised ('autoencoder', 'denoising'): a :class:`StackedAutoencoder` with the hidden layer
+  sizes, whose encoders become the hidden layers;
+- 'supervised': a one-hidden-layer network of the estimator's own kind is trained on the frozen
+  features of the layers below; its hidden layer becomes the next one, its output layer is dropped;
+- a fitted StackedAutoencoder: its encoders are transferred as they are.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import TRAINING_CONSTRAINTS
+from ._validation import per_layer
+from .autoencoders import StackedAutoencoder, check_noise
+from .layers import BatchNorm, Dense, copy_layer_state
+from .noise import NOISES
+
+PRETRAINING_CONSTRAINTS = {
+    "pretraining": [
+        StrOptions({"autoencoder", "denoising", "supervised"}),
+        HasMethods(["transform"]),
+        None,
+    ],
+    "pretraining_noise": [StrOptions(set(NOISES))],
+    "pretraining_noise_level": [Interval(Real, 0, None, closed="left"), "array-like"],
+    "pretraining_max_iter": [Interval(Integral, 1, None, closed="left")],
+}
+
+
+def check_pretraining(estimator, sizes):
+    """Fail fast on pretraining settings that cannot work with this architecture."""
+    if estimator.pretraining == "denoising":
+        check_noise(
+            estimator.pretraining_noise, estimator.pretraining_noise_level, len(sizes),
+            estimator.solver,
+        )
+    elif estimator.pretraining is not None and not isinstance(estimator.pretraining, str):
+        stack = _unwrap(estimator.pretraining)
+        stack_sizes = [layer.n_outputs for layer in stack._encoders]
+        if stack_sizes != list(sizes):
+            raise ValueError(
+                f"The pretrained StackedAutoencoder has layer sizes {tuple(stack_sizes)} but "
+                f"hidden_layer_sizes is {tuple(sizes)}; they must match."
+            )
+
+
+def _unwrap(pretrained):
+    """The fitted StackedAutoencoder inside ``pretrained`` (bare, or in a FrozenEstimator)."""
+    stack = getattr(pretrained, "estimator", pretrained)
+    if not isinstance(stack, StackedAutoencoder):
+        raise ValueError(
+            "pretraining must be 'autoencoder', 'denoising', 'supervised', None, or a fitted "
+            f"StackedAutoencoder; got {type(stack).__name__}."
+        )
+    check_is_fitted(stack)
+    return stack
+
+
+def hidden_blocks(network, dense_layers):
+    """Pair each of ``dense_layers`` with the BatchNorm that follows it in ``network`` (or None)."""
+    blocks = []
+    for dense in dense_layers:
+        following = network.layers[network.layers.index(dense) + 1]
+        blocks.append((dense, following if isinstance(following, BatchNorm) else None))
+    return blocks
+
+
+def _transfer(source_blocks, target_blocks):
+    for (source_dense, source_norm), (target_dense, target_norm) in zip(
+        source_blocks, target_blocks
+    ):
+        copy_layer_state(source_dense, target_dense)
+        if source_norm is not None and target_norm is not None:
+            copy_layer_state(source_norm, target_norm)
+
+
+def _seed(estimator):
+    return int(estimator._rng.integers(np.iinfo(np.int32).max))
+
+
+def _shared_training_parameters(estimator):
+    """The estimator's optimisation settings, for the networks trained during pretraining."""
+    params = {name: getattr(estimator, name) for name in TRAINING_CONSTRAINTS}
+    params.update(
+        max_iter=estimator.pretraining_max_iter, random_state=_seed(estimator),
+        warm_start=False, early_stopping=False, verbose=False,
+    )
+    return params
+
+
+def _unsupervised(estimator, X, sample_weight, sizes):
+    if sp.issparse(X):
+        raise ValueError(
+            f"pretraining={estimator.pretraining!r} needs dense input; got a sparse matrix."
+        )
+    denoising = estimator.pretraining == "denoising"
+    stack = StackedAutoencoder(
+        hidden_layer_sizes=sizes,
+        noise=estimator.pretraining_noise if denoising else None,
+        noise_level=estimator.pretraining_noise_level if denoising else 0.0,
+        activation=estimator.activation,
+        **_shared_training_parameters(estimator),
+    )
+    return stack.fit(X, sample_weight=sample_weight)
+
+
+def _supervised(estimator, X, y, sample_weight, target_blocks, dropout):
+    network = estimator._network
+    for depth, (dense, norm) in enumerate(target_blocks):
+        features = network.forward(X, training=False, stop=network.layers.index(dense))
+        single = clone(estimator).set_params(
+            **_shared_training_parameters(estimator),
+            hidden_layer_sizes=(dense.n_outputs,),
+            dropout=dropout[depth],
+            input_dropout=estimator.input_dropout if depth == 0 else 0.0,
+            anneal_dropout=False,
+            pretraining=None,
+        )
+        if "class_weight" in single.get_params():
+            # sample_weight already carries the class weights.
+            single.set_params(class_weight=None)
+        single.fit(features, y, sample_weight=sample_weight)
+        trained = single._network
+        _transfer(hidden_blocks(trained, trained.dense_layers[:1]), [(dense, norm)])
+
+
+def pretrain(estimator, X, y, sample_weight):
+    """Initialise the hidden layers of ``estimator._network`` by greedy layer-wise pretraining.
+
+    Parameters
+    ----------
+    estimator : BaseDeepMLP
+        With its network built and randomly initialised.
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    y : ndarray
+        Targets as the estimator's ``fit`` takes them (for 'supervised').
+    sample_weight : ndarray of shape (n_samples,) or None
+    """
+    network = estimator._network
+    target_blocks = hidden_blocks(network, network.dense_layers[:-1])
+    sizes = [dense.n_outputs for dense, _ in target_blocks]
+    if estimator.pretraining == "supervised":
+        dropout = per_layer(estimator.dropout, len(sizes), "dropout")
+        _supervised(estimator, X, y, sample_weight, target_blocks, dropout)
+        return
+    if isinstance(estimator.pretraining, str):
+        stack = _unsupervised(estimator, X, sample_weight, sizes)
+    else:
+        stack = _unwrap(estimator.pretraining)
+        if stack.n_features_in_ != X.shape[1]:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but the pretrained StackedAutoencoder was fitted "
+                f"with {stack.n_features_in_} features."
+            )
+    _transfer(hidden_blocks(stack._network, stack._encoders), target_blocks)

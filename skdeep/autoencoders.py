@@ -1,0 +1,564 @@
+"""DenoisingAutoencoderTransformer and StackedAutoencoder: unsupervised features for pipelines.
+
+An autoencoder is the same network and training loop as the MLPs with the input as its target
+(``Y=None``) and, for denoising, a corrupted copy of each training batch as its input. The
+encoder is ``Dense -> [BatchNorm] -> activation``; the decoder is a :class:`TiedDense` (the
+transposed encoder weights) or its own Dense layer, and the loss applies the output non-linearity.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._base import TRAINING_CONSTRAINTS, BaseNetworkEstimator, store_parameters
+from ._docs import AUTOENCODER_PARAMETERS, OPTIMISATION_PARAMETERS
+from ._validation import hidden_sizes, per_layer, validate_params_with_hints
+from .activations import ACTIVATIONS
+from .layers import Activation, BatchNorm, Dense, TiedDense, copy_layer_state
+from .network import Network
+from .noise import LEVEL_RANGES, NOISES, make_corruption
+
+AUTOENCODER_CONSTRAINTS = {
+    "noise": [StrOptions(set(NOISES)), None],
+    "noise_level": [Interval(Real, 0, None, closed="left"), "array-like"],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "tied_weights": ["boolean"],
+    "loss": [StrOptions({"auto", "cross_entropy", "squared_error"})],
+    **TRAINING_CONSTRAINTS,
+}
+
+
+def check_noise(noise, noise_level, n_layers, solver):
+    """Return one noise level per layer, checked against the noise type's range.
+
+    Raises
+    ------
+    ValueError
+        For a per-layer sequence of the wrong length, a level out of range, or noise with L-BFGS.
+    """
+    low, high = LEVEL_RANGES.get(noise, (0.0, np.inf))
+    levels = per_layer(noise_level, n_layers, "noise_level", low=low, high=high)
+    if noise is not None and solver == "lbfgs" and any(levels):
+        raise ValueError(
+            "noise needs a stochastic solver: L-BFGS requires a deterministic objective. Use "
+            "solver='adam' (or another stochastic solver), or noise=None."
+        )
+    return levels
+
+
+def _encoder_block(n_inputs, n_units, activation, batch_norm, batch_norm_momentum):
+    dense = Dense(n_inputs, n_units)
+    norm = [BatchNorm(n_units, momentum=batch_norm_momentum)] if batch_norm else []
+    return dense, [dense, *norm, Activation(activation)]
+
+
+class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetworkEstimator):
+    """Fit / transform / inverse_transform / score shared by both autoencoders."""
+
+    _target_is_input = True
+
+    def _output_activation(self, X):
+        if self.loss == "squared_error":
+            return "identity"
+        in_unit_range = X.min() >= 0 and X.max() <= 1
+        if self.loss == "cross_entropy" and not in_unit_range:
+            raise ValueError(
+                "loss='cross_entropy' needs every input value in [0, 1]; got values in "
+                f"[{X.min():g}, {X.max():g}]. Scale the input or use loss='squared_error'."
+            )
+        return "logistic" if in_unit_range else "identity"
+
+    def _encode_targets(self, y, incremental, first_pass):
+        raise NotImplementedError("autoencoders are fitted without targets")
+
+    def _score_outputs(self, outputs, y, sample_weight):
+        raise NotImplementedError("autoencoders score reconstructions from the scores")
+
+    def _validation_score_function(self, X_val, y_val, sample_weight):
+        return lambda: -self._reconstruction_loss(X_val, sample_weight)
+
+    def _reconstruction_loss(self, X, sample_weight=None):
+        scores = self._network.forward(X, training=False)
+        value, _ = self._loss.value_and_gradient(scores, X, sample_weight)
+        return value
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Learn to reconstruct ``X`` from its (corrupted) self.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; float32 input trains in float32.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            Fitted autoencoder.
+        """
+        return self._fit(X, None, sample_weight=sample_weight, incremental=False)
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Train for one epoch over ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            Fitted autoencoder.
+        """
+        if self.solver == "lbfgs":
+            raise ValueError("partial_fit needs a stochastic solver; lbfgs is not stochastic.")
+        return self._fit(X, None, sample_weight=sample_weight, incremental=True)
+
+    def transform(self, X):
+        """Encode ``X`` (no noise is applied at transform time).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components)
+            The top-level code of each sample.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        return self._network.forward(X, training=False, stop=self._n_encoder_layers)
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, as returned by :meth:`transform`.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features)
+            Reconstructions, through the output activation.
+        """
+        check_is_fitted(self)
+        codes = check_array(X, dtype=(np.float64, np.float32)).astype(
+            self._network.dtype, copy=False
+        )
+        if codes.shape[1] != self._n_features_out:
+            raise ValueError(
+                f"X has {codes.shape[-1]} features, but {self.__class__.__name__} produces "
+                f"{self._n_features_out} components."
+            )
+        for layer in self._network.layers[self._n_encoder_layers :]:
+            codes = layer.forward(codes, training=False)
+        return self._loss.output(codes)
+
+    def score(self, X, y=None):
+        """Negative mean reconstruction loss of clean ``X`` (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to reconstruct.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        return -self._reconstruction_loss(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.target_tags.required = False
+        tags.input_tags.sparse = False
+        return tags
+
+
+class DenoisingAutoencoderTransformer(_BaseAutoencoder):
+    __doc__ = f"""Denoising autoencoder as a scikit-learn transformer.
+
+    Learns ``n_components`` features by reconstructing each training sample from a corrupted
+    copy of it (Vincent et al., 2008). ``transform`` returns the code of clean inputs, so the
+    features feed any estimator in a :class:`~sklearn.pipeline.Pipeline`.
+
+    Parameters
+    ----------
+    n_components : int, default=256
+        Number of hidden units (features produced by ``transform``).
+
+    {AUTOENCODER_PARAMETERS}
+    {OPTIMISATION_PARAMETERS}
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        Encoder weights: row ``k`` is the filter of feature ``k`` (a view into the parameters).
+
+    intercept_hidden_ : ndarray of shape (n_components,)
+        Encoder biases.
+
+    intercept_visible_ : ndarray of shape (n_features,)
+        Decoder biases.
+
+    loss_ : float
+        Mean training loss (reconstruction plus penalty) of the last epoch.
+
+    loss_curve_ : list of float
+        Training loss after each epoch (stochastic solvers).
+
+    validation_scores_ : list of float or None
+        Negative reconstruction loss on the validation split after each epoch (early stopping).
+
+    best_validation_score_ : float or None
+        Best of ``validation_scores_``.
+
+    best_loss_ : float or None
+        Lowest training loss (without early stopping).
+
+    n_iter_ : int
+        Epochs run by the last call.
+
+    t_ : int
+        Training samples seen.
+
+    out_activation_ : str
+        'logistic' (cross-entropy reconstruction) or 'identity' (squared error).
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string feature names.
+
+    See Also
+    --------
+    StackedAutoencoder : Several autoencoders trained greedily, one on the codes of the last.
+    sklearn.neural_network.BernoulliRBM : A restricted Boltzmann machine feature learner.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skdeep import DenoisingAutoencoderTransformer
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = make_pipeline(
+    ...     DenoisingAutoencoderTransformer(n_components=64, max_iter=20, random_state=0),
+    ...     LogisticRegression(max_iter=1000)).fit(X[:1500] / 16, y[:1500])
+    >>> model.score(X[1500:] / 16, y[1500:]) > 0.9
+    True
+    """
+
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        **AUTOENCODER_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        n_components=256,
+        *,
+        noise="masking",
+        noise_level=0.3,
+        activation="relu",
+        tied_weights=True,
+        loss="auto",
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        weight_init="auto",
+        batch_norm=False,
+        batch_norm_momentum=0.9,
+        batch_norm_statistics="running",
+        max_norm=None,
+        l1=0.0,
+        rho=0.9,
+        learning_rate_decay=0.95,
+        learning_rate_step=10,
+    ):
+        store_parameters(self, locals())
+
+    _n_encoder_layers = -1
+
+    @property
+    def _n_features_out(self):
+        return self.n_components
+
+    @property
+    def components_(self):
+        return self._network.layers[0].weights.T
+
+    @property
+    def intercept_hidden_(self):
+        return self._network.layers[0].biases
+
+    @property
+    def intercept_visible_(self):
+        return self._network.layers[-1].biases
+
+    def _check_hyperparameters(self):
+        validate_params_with_hints(self)
+        (level,) = check_noise(self.noise, self.noise_level, 1, self.solver)
+        return {"noise_level": level}
+
+    def _build_network(self, spec, n_features, n_outputs, dtype):
+        encoder, layers = _encoder_block(
+            n_features, self.n_components, self.activation, self.batch_norm,
+            self.batch_norm_momentum,
+        )
+        decoder = TiedDense(encoder) if self.tied_weights else Dense(self.n_components, n_features)
+        return Network([*layers, decoder], dtype=dtype)
+
+    def _corruption(self):
+        level = self._check_hyperparameters()["noise_level"]
+        return make_corruption(self.noise, level)
+
+
+class StackedAutoencoder(_BaseAutoencoder):
+    __doc__ = f"""Stacked (denoising) autoencoder trained greedily, layer by layer.
+
+    The first autoencoder learns to reconstruct the data, each next one the codes of the one
+    below, with noise applied only to each autoencoder's own input (Vincent et al., 2010). The
+    encoders then form a deep encoder and the decoders, in reverse order, a deep decoder; with
+    ``fine_tune=True`` the unrolled deep autoencoder is trained end to end afterwards.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers,), default=(256, 64)
+        Code size of each autoencoder, bottom to top; ``transform`` returns the top code.
+
+    {AUTOENCODER_PARAMETERS}
+        ``noise`` applies to every layer; ``noise_level`` may be one value or one per layer.
+
+    fine_tune : bool, default=False
+        After greedy training, train the whole unrolled autoencoder end to end (with the first
+        layer's noise on its input) using the training parameters below.
+
+    {OPTIMISATION_PARAMETERS}
+    Attributes
+    ----------
+    autoencoders_ : list of DenoisingAutoencoderTransformer
+        The greedily trained autoencoder of each layer, for inspection.
+
+    coefs_ : list of ndarray
+        Encoder weight matrices of the (fine-tuned) stack, bottom to top.
+
+    intercepts_ : list of ndarray
+        Encoder bias vectors of the stack.
+
+    loss_ : float
+        Reconstruction loss of the stack on the training data (after fine-tuning, its last
+        epoch's training loss).
+
+    n_iter_ : int
+        Fine-tuning epochs run by the last call (0 without fine-tuning).
+
+    out_activation_ : str
+        Output activation of the bottom decoder.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when X has string feature names.
+
+    See Also
+    --------
+    DenoisingAutoencoderTransformer : One layer of the stack.
+
+    Notes
+    -----
+    ``partial_fit`` initialises the stack greedily on its first chunk (one epoch per layer) and
+    then trains the unrolled autoencoder end to end, one epoch per call.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdeep import StackedAutoencoder
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> sae = StackedAutoencoder(hidden_layer_sizes=(64, 16), max_iter=10, random_state=0)
+    >>> sae.fit_transform(X / 16).shape
+    (1797, 16)
+    """
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        **AUTOENCODER_CONSTRAINTS,
+        "fine_tune": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 64),
+        *,
+        noise="masking",
+        noise_level=0.3,
+        activation="relu",
+        tied_weights=True,
+        loss="auto",
+        fine_tune=False,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        weight_init="auto",
+        batch_norm=False,
+        batch_norm_momentum=0.9,
+        batch_norm_statistics="running",
+        max_norm=None,
+        l1=0.0,
+        rho=0.9,
+        learning_rate_decay=0.95,
+        learning_rate_step=10,
+    ):
+        store_parameters(self, locals())
+
+    @property
+    def _n_features_out(self):
+        return hidden_sizes(self.hidden_layer_sizes)[-1]
+
+    @property
+    def _n_encoder_layers(self):
+        # Decoders are listed top first, the order in which the network applies them.
+        return self._network.layers.index(self._decoders[0])
+
+    @property
+    def coefs_(self):
+        return [layer.weights for layer in self._encoders]
+
+    @property
+    def intercepts_(self):
+        return [layer.biases for layer in self._encoders]
+
+    def _check_hyperparameters(self):
+        validate_params_with_hints(self)
+        sizes = hidden_sizes(self.hidden_layer_sizes)
+        levels = check_noise(self.noise, self.noise_level, len(sizes), self.solver)
+        return {"sizes": sizes, "noise_levels": levels}
+
+    def _build_network(self, spec, n_features, n_outputs, dtype):
+        layers, encoders, decoders = [], [], []
+        inputs = [n_features, *spec["sizes"]]
+        for n_in, n_out in zip(inputs[:-1], inputs[1:]):
+            encoder, block = _encoder_block(
+                n_in, n_out, self.activation, self.batch_norm, self.batch_norm_momentum
+            )
+            encoders.append(encoder)
+            layers.extend(block)
+        for depth in reversed(range(len(encoders))):
+            encoder = encoders[depth]
+            decoder = (
+                TiedDense(encoder) if self.tied_weights
+                else Dense(encoder.n_outputs, encoder.n_inputs)
+            )
+            decoders.append(decoder)
+            # Each inner decoder reconstructs the code below, which lives in the activation's
+            # range; the bottom decoder's output non-linearity belongs to the loss.
+            layers.extend([decoder, Activation(self.activation)] if depth else [decoder])
+        self._encoders, self._decoders = encoders, decoders
+        return Network(layers, dtype=dtype)
+
+    def _layer_parameters(self, depth, spec):
+        """Parameters of the autoencoder trained greedily at ``depth``."""
+        shared = {
+            name: getattr(self, name)
+            for name in TRAINING_CONSTRAINTS
+            if name not in ("random_state", "warm_start")
+        }
+        return dict(
+            shared,
+            n_components=spec["sizes"][depth],
+            noise=self.noise,
+            noise_level=spec["noise_levels"][depth],
+            activation=self.activation,
+            tied_weights=self.tied_weights,
+            loss=self.loss if depth == 0 else "auto",
+            random_state=int(self._rng.integers(np.iinfo(np.int32).max)),
+        )
+
+    def _after_initialise(self, X, Y, y_scoring, sample_weight, incremental):
+        spec = self._check_hyperparameters()
+        self.autoencoders_ = []
+        codes = X
+        for depth, encoder in enumerate(self._encoders):
+            layer = DenoisingAutoencoderTransformer(**self._layer_parameters(depth, spec))
+            if incremental:
+                layer.partial_fit(codes, sample_weight=sample_weight)
+            else:
+                layer.fit(codes, sample_weight=sample_weight)
+            self.autoencoders_.append(layer)
+            trained = layer._network.layers
+            network_layers = self._network.layers
+            start = network_layers.index(encoder)
+            for offset, source in enumerate(trained[:-1]):
+                copy_layer_state(source, network_layers[start + offset])
+            copy_layer_state(trained[-1], self._decoders[-1 - depth])
+            codes = layer.transform(codes)
+
+    def _fit(self, X, y=None, sample_weight=None, incremental=False):
+        first_pass = self._is_first_pass(incremental)
+        X, Y, y_scoring, sample_weight, spec = self._prepare(X, y, sample_weight, incremental)
+        # The greedy stage is the whole of a first partial_fit, and of a fit without fine-tuning.
+        if first_pass and (incremental or not self.fine_tune):
+            self.loss_ = self._reconstruction_loss(X, sample_weight)
+            self.n_iter_ = max(layer.n_iter_ for layer in self.autoencoders_)
+        else:
+            self._train(X, Y, y_scoring, sample_weight, spec, incremental)
+        return self
+
+    def _corruption(self):
+        return make_corruption(self.noise, self._check_hyperparameters()["noise_levels"][0])
