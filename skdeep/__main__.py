@@ -42,6 +42,7 @@ VARIANTS = [
     ("skdeep batch_norm", _mlp(DeepMLPClassifier, batch_norm=True)),
     ("skdeep dropout=0.2", _mlp(DeepMLPClassifier, dropout=0.2)),
     ("skdeep batch_norm+dropout=0.2", _mlp(DeepMLPClassifier, batch_norm=True, dropout=0.2)),
+    ("skdeep denoising pretraining", _mlp(DeepMLPClassifier, pretraining="denoising")),
 ]
 
 

@@ -45,12 +45,12 @@ def check_gradients(
 
     Parameters
     ----------
-    estimator : DeepMLPClassifier or DeepMLPRegressor
+    estimator : skdeep estimator
         A configured (fitted or not) estimator; it is not modified.
     X : array-like of shape (n_samples, n_features)
         A small batch.
-    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        Its targets.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs), or None
+        Its targets (None for an autoencoder, whose target is ``X``).
     sample_weight : array-like of shape (n_samples,), default=None
     n_checks : int, default=None
         Check this many randomly chosen entries; all of them when None.
@@ -78,6 +78,8 @@ def check_gradients(
     model = clone(estimator).set_params(random_state=random_state, warm_start=False)
     X = np.asarray(X, dtype=np.float64)
     X, Y, _, sample_weight, _ = model._prepare(X, y, sample_weight, incremental=False)
+    if Y is None:
+        Y = X  # an autoencoder's target is its input
     network = model._network
     penalty = WeightPenalty(model.alpha, model.l1)
 
