@@ -9,6 +9,7 @@ the corruption applied to training inputs (``_corruption``, denoising autoencode
 import warnings
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
@@ -17,6 +18,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from ._reporting import (
+    CallbackSupportMixin,
+    EpochReporter,
+    callback_management_context,
+    fit_callback_context,
+    interruptible,
+)
 from ._training import History, fit_lbfgs, fit_minibatch
 from ._validation import validate_params_with_hints
 from .initialisers import WEIGHT_INITS
@@ -75,10 +83,22 @@ TRAINING_CONSTRAINTS = {
     "rho": [Interval(Real, 0, 1, closed="left")],
     "learning_rate_decay": [Interval(Real, 0, 1, closed="right")],
     "learning_rate_step": [Interval(Integral, 1, None, closed="left")],
+    "on_epoch_end": [callable, None],
 }
 
 
-class BaseNetworkEstimator(BaseEstimator, metaclass=ABCMeta):
+class Prepared(NamedTuple):
+    """What ``_prepare`` hands to training."""
+
+    X: object
+    Y: object
+    y_scoring: object
+    sample_weight: object
+    spec: object
+    first_pass: bool
+
+
+class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of every skdeep estimator: one network, one loss, one training loop.
 
     Warning: this class should not be used directly; use the derived classes.
@@ -168,9 +188,13 @@ class BaseNetworkEstimator(BaseEstimator, metaclass=ABCMeta):
     def _prepare(self, X, y, sample_weight, incremental):
         """Validate everything, then build the network on a first pass.
 
-        Returns the validated ``X``, the loss's target matrix ``Y`` (None: the input), ``y`` for
-        scoring, the sample weights and the checked architecture ``spec``. Nothing about the
-        estimator changes before all checks have passed.
+        Nothing about the estimator changes before all checks have passed.
+
+        Returns
+        -------
+        prepared : Prepared
+            The validated ``X``, the loss's target matrix ``Y`` (None: the input), ``y`` for
+            scoring, the sample weights, the checked architecture and whether the network is new.
         """
         spec = self._check_hyperparameters()
         first_pass = self._is_first_pass(incremental)
@@ -186,15 +210,44 @@ class BaseNetworkEstimator(BaseEstimator, metaclass=ABCMeta):
                 f"y has {n_outputs} outputs, but {self.__class__.__name__} was fitted with "
                 f"{self._network.dense_layers[-1].n_outputs} outputs."
             )
-        return X, Y, y_scoring, sample_weight, spec
+        return Prepared(X, Y, y_scoring, sample_weight, spec, first_pass)
 
-    def _fit(self, X, y=None, sample_weight=None, incremental=False):
-        X, Y, y_scoring, sample_weight, spec = self._prepare(X, y, sample_weight, incremental)
-        self._train(X, Y, y_scoring, sample_weight, spec, incremental)
+    def _fit(self, X, y=None, sample_weight=None, incremental=False, X_val=None, y_val=None):
+        """Shared body of ``fit`` and ``partial_fit``: prepare, then train with reporting."""
+        with callback_management_context(self), interruptible(self):
+            context = None if incremental else fit_callback_context(self, self.max_iter)
+            if context is not None:
+                context.call_on_fit_task_begin(estimator=self, X=X, y=y)
+            prepared = self._prepare(X, y, sample_weight, incremental)
+            validation = self._validation_inputs(X_val, y_val)
+            self._train(prepared, incremental, validation, context)
+            if context is not None:
+                context.call_on_fit_task_end(estimator=self, X=X, y=y)
         return self
 
-    def _train(self, X, Y, y_scoring, sample_weight, spec, incremental):
+    def _validation_inputs(self, X_val, y_val):
+        """Validate a user-supplied validation set; return ``(X, Y, y, None)`` or None."""
+        if X_val is None:
+            if y_val is not None:
+                raise ValueError("y_val was given without X_val.")
+            return None
+        X_val = validate_data(
+            self, X_val, accept_sparse=["csr", "csc"], dtype=self._network.dtype, reset=False
+        )
+        if self._target_is_input:
+            return X_val, None, None, None
+        if y_val is None:
+            raise ValueError("X_val was given without y_val.")
+        Y_val, y_val = self._encode_validation_targets(np.asarray(y_val))
+        return X_val, Y_val.astype(X_val.dtype, copy=False), y_val, None
+
+    def _encode_validation_targets(self, y):
+        """Encode validation targets with what was learned from the training targets."""
+        return self._encode_targets(y, incremental=True, first_pass=False)
+
+    def _train(self, prepared, incremental, validation=None, callback_context=None):
         """Run the configured solver on the prepared network."""
+        X, Y, sample_weight = prepared.X, prepared.Y, prepared.sample_weight
         penalty = WeightPenalty(self.alpha, self.l1)
         if self.solver == "lbfgs":
             self.loss_, self.n_iter_ = fit_lbfgs(
@@ -202,62 +255,75 @@ class BaseNetworkEstimator(BaseEstimator, metaclass=ABCMeta):
                 max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
             )
         else:
-            self._fit_stochastic(X, Y, y_scoring, sample_weight, penalty, spec, incremental)
+            self._fit_stochastic(prepared, penalty, incremental, validation, callback_context)
         # L-BFGS trains on the full batch, so its exact statistics are the population's; running
         # averages over its line-search trial points would be meaningless.
         population = self.batch_norm_statistics == "population" or self.solver == "lbfgs"
         if self.batch_norm and population and not incremental:
             self._network.recompute_batch_norm_statistics(X)
 
-    def _fit_stochastic(self, X, Y, y_scoring, sample_weight, penalty, spec, incremental):
+    def _make_solver(self):
+        """A new optimiser and schedule from the estimator's parameters."""
+        # Adadelta has no learning rate (Zeiler, 2012): its steps are scaled by the schedule
+        # starting from 1, with the paper's epsilon rather than Adam's default.
+        adadelta = self.solver == "adadelta"
+        initial_rate = 1.0 if adadelta else self.learning_rate_init
+        optimiser = make_optimiser(
+            self.solver, initial_rate, momentum=self.momentum,
+            nesterovs_momentum=self.nesterovs_momentum, beta_1=self.beta_1,
+            beta_2=self.beta_2, epsilon=None if adadelta else self.epsilon, rho=self.rho,
+        )
+        schedule = make_schedule(
+            self.learning_rate, initial_rate, power_t=self.power_t,
+            decay=self.learning_rate_decay, step_size=self.learning_rate_step,
+            total_epochs=self.max_iter,
+        )
+        return optimiser, schedule
+
+    def _batch_size(self, n_train):
+        if self.batch_size == "auto":
+            return min(200, n_train)
+        if self.batch_size > n_train:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is going to be "
+                "clipped"
+            )
+        return int(np.clip(self.batch_size, 1, n_train))
+
+    def _fit_stochastic(self, prepared, penalty, incremental, validation, callback_context):
+        X, Y, sample_weight = prepared.X, prepared.Y, prepared.sample_weight
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         if not incremental or not hasattr(self, "_optimizer"):
-            # Adadelta has no learning rate (Zeiler, 2012): its steps are scaled by the schedule
-            # starting from 1, with the paper's epsilon rather than Adam's default.
-            adadelta = self.solver == "adadelta"
-            initial_rate = 1.0 if adadelta else self.learning_rate_init
-            self._optimizer = make_optimiser(
-                self.solver, initial_rate, momentum=self.momentum,
-                nesterovs_momentum=self.nesterovs_momentum, beta_1=self.beta_1,
-                beta_2=self.beta_2, epsilon=None if adadelta else self.epsilon, rho=self.rho,
-            )
-            self._schedule = make_schedule(
-                self.learning_rate, initial_rate, power_t=self.power_t,
-                decay=self.learning_rate_decay, step_size=self.learning_rate_step,
-                total_epochs=self.max_iter,
-            )
+            self._optimizer, self._schedule = self._make_solver()
         rows = np.arange(X.shape[0])
-        validation_score = None
-        if self.early_stopping:
-            rows, validation_score = self._validation_split(X, y_scoring, sample_weight)
-        n_train = rows.shape[0]
-        if self.batch_size == "auto":
-            batch_size = min(200, n_train)
-        else:
-            if self.batch_size > n_train:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than sample size. It is going to be "
-                    "clipped"
-                )
-            batch_size = int(np.clip(self.batch_size, 1, n_train))
+        if validation is None and self.early_stopping:
+            rows, validation = self._validation_split(prepared)
+        evaluate = None if validation is None else (lambda: self._evaluate(*validation))
         history = self._history
+        reporter = EpochReporter(
+            self, self.verbose, self.on_epoch_end, callback_context,
+            max_epochs=1 if incremental else self.max_iter,
+        )
         try:
             fit_minibatch(
                 self._network, self._loss, penalty, self._optimizer, self._schedule, history,
                 X, Y, sample_weight, rows, self._rng,
-                batch_size=batch_size, max_iter=self.max_iter, shuffle=self.shuffle, tol=self.tol,
+                batch_size=self._batch_size(rows.shape[0]), max_iter=self.max_iter,
+                shuffle=self.shuffle, tol=self.tol,
                 n_iter_no_change=(
                     np.inf if self.n_iter_no_change == "inf" else self.n_iter_no_change
                 ),
-                validation_score=validation_score, max_norm=self.max_norm,
-                dropout_rates=self._dropout_rates(spec),
+                evaluate=evaluate, monitor_validation=self.early_stopping,
+                on_epoch_end=reporter, max_norm=self.max_norm,
+                dropout_rates=self._dropout_rates(prepared.spec),
                 anneal_dropout=getattr(self, "anneal_dropout", False),
                 corrupt=self._corruption(), incremental=incremental,
-                verbose=self.verbose,
             )
         finally:
-            # Even a diverged fit leaves consistent fitted attributes beside its restored weights.
+            reporter.close()
+            # Even a diverged or interrupted fit leaves consistent fitted attributes beside its
+            # restored weights.
             self.n_iter_ = history.n_iter
             self.t_ = history.t
             self.loss_ = history.loss
@@ -267,9 +333,13 @@ class BaseNetworkEstimator(BaseEstimator, metaclass=ABCMeta):
                 None if history.validation_scores is None else list(history.validation_scores)
             )
             self.best_validation_score_ = history.best_validation_score
+            self.history_ = [dict(record) for record in history.records]
+        if self.verbose and history.stop_reason:
+            print(history.stop_reason, "Stopping.")
 
-    def _validation_split(self, X, y_scoring, sample_weight):
-        """Hold out ``validation_fraction`` of the rows; return the training rows and a scorer."""
+    def _validation_split(self, prepared):
+        """Hold out ``validation_fraction`` of the rows; return the training rows and that set."""
+        X, Y, y_scoring = prepared.X, prepared.Y, prepared.y_scoring
         stratify = y_scoring if self._stratify_validation(y_scoring) else None
         train_rows, val_rows = train_test_split(
             np.arange(X.shape[0]),
@@ -282,14 +352,21 @@ class BaseNetworkEstimator(BaseEstimator, metaclass=ABCMeta):
                 "The validation set is too small. Increase 'validation_fraction' or the size of "
                 "your dataset."
             )
-        X_val = X[val_rows]
-        y_val = None if y_scoring is None else y_scoring[val_rows]
-        sw_val = None if sample_weight is None else sample_weight[val_rows]
-        return train_rows, self._validation_score_function(X_val, y_val, sw_val)
+        sample_weight = prepared.sample_weight
+        validation = (
+            X[val_rows],
+            None if Y is None else Y[val_rows],
+            None if y_scoring is None else y_scoring[val_rows],
+            None if sample_weight is None else sample_weight[val_rows],
+        )
+        return train_rows, validation
 
-    def _validation_score_function(self, X_val, y_val, sample_weight):
-        """Return a function of no arguments scoring the current network on the held-out rows."""
-        return lambda: self._score_outputs(self._forward(X_val), y_val, sample_weight)
+    def _evaluate(self, X, Y, y, sample_weight):
+        """``(score, loss)`` of the current network on validation data (loss without penalty)."""
+        scores = self._network.forward(X, training=False)
+        outputs = self._loss.output(scores.copy())
+        loss, _ = self._loss.value_and_gradient(scores, X if Y is None else Y, sample_weight)
+        return self._score_outputs(outputs, y, sample_weight), loss
 
     # ----------------------------------------------------------------- prediction
     def _forward(self, X):

@@ -125,6 +125,11 @@ solver : {'adam', 'sgd', 'lbfgs', 'adagrad', 'rmsprop', 'adadelta', 'adamax', 'n
 
     learning_rate_step : int, default=10
         Epochs per step of the 'step' schedule.
+
+    on_epoch_end : callable, default=None
+        ``on_epoch_end(estimator, record)`` is called after every epoch of a stochastic solver
+        with that epoch's record (the dict appended to ``history_``); returning True stops
+        training. For scikit-learn's own callbacks use ``set_callbacks`` where available.
 """
 
 MLP_REGULARISATION = """\

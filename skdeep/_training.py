@@ -5,6 +5,7 @@ never look at which estimator called them. Autoencoders pass ``Y=None`` (the tar
 input batch) and a ``corrupt`` function (the noise applied to the input batch only).
 """
 
+import time
 import warnings
 
 import numpy as np
@@ -60,6 +61,8 @@ class History:
         self.epochs_seen = 0
         self.loss = None
         self.loss_curve = []
+        self.records = []
+        self.stop_reason = None
         self.no_improvement_count = 0
         self.best_snapshot = None
         if early_stopping:
@@ -117,13 +120,14 @@ def fit_minibatch(
     shuffle,
     tol,
     n_iter_no_change,
-    validation_score=None,
+    evaluate=None,
+    monitor_validation=False,
+    on_epoch_end=None,
     max_norm=None,
     dropout_rates=None,
     anneal_dropout=False,
     corrupt=None,
     incremental=False,
-    verbose=False,
 ):
     """Train with mini-batches for up to ``max_iter`` epochs (one when ``incremental``).
 
@@ -145,8 +149,14 @@ def fit_minibatch(
     shuffle : bool
     tol : float
     n_iter_no_change : int
-    validation_score : callable, default=None
-        Returns the score on the validation split (higher is better); enables early stopping.
+    evaluate : callable, default=None
+        Returns ``(score, loss)`` on the validation data (score: higher is better).
+    monitor_validation : bool, default=False
+        Early stopping: judge improvement by the validation score instead of the training
+        loss, and restore the best weights at the end.
+    on_epoch_end : callable, default=None
+        Called with each epoch's record (a dict: epoch, loss, validation_loss,
+        validation_score, learning_rate, seconds); returning True stops training.
     max_norm : float, default=None
     dropout_rates : list of float, default=None
         The configured rate of each Dropout layer, for annealing.
@@ -156,14 +166,23 @@ def fit_minibatch(
         ``corrupt(X_batch, rng)`` returns a noisy copy of the input batch.
     incremental : bool, default=False
         Run a single epoch (``partial_fit``).
-    verbose : bool, default=False
+
+    Raises
+    ------
+    ValueError
+        If the loss becomes non-finite; the weights of the previous epoch are restored first.
+    KeyboardInterrupt
+        Re-raised after keeping usable weights: the best ones seen with early stopping, else the
+        current ones if finite, else those of the previous epoch.
     """
     rows = np.array(train_rows, copy=True)
     n_train = rows.shape[0]
     n_epochs = 1 if incremental else max_iter
     history.n_iter = 0
+    last_good = None
     try:
         for _ in range(n_epochs):
+            started = time.perf_counter()
             optimiser.learning_rate = schedule.rate(history.epochs_seen, history.t)
             if anneal_dropout:
                 remaining = max(0.0, 1.0 - history.epochs_seen / max_iter)
@@ -198,23 +217,33 @@ def fit_minibatch(
             history.n_iter += 1
             history.epochs_seen += 1
             history.t += n_train
-            score = validation_score() if validation_score is not None else None
-            improvement = history.record(network, epoch_loss, score, tol)
-            if verbose:
-                print(f"Iteration {history.n_iter}, loss = {epoch_loss:.8f}")
-                if score is not None:
-                    print(f"Validation score: {score:f}")
+            score, validation_loss = evaluate() if evaluate is not None else (None, None)
+            improvement = history.record(
+                network, epoch_loss, score if monitor_validation else None, tol
+            )
+            record = {
+                "epoch": history.epochs_seen,
+                "loss": epoch_loss,
+                "validation_loss": validation_loss,
+                "validation_score": score,
+                "learning_rate": optimiser.learning_rate,
+                "seconds": time.perf_counter() - started,
+            }
+            history.records.append(record)
+            stop_requested = bool(on_epoch_end(record)) if on_epoch_end is not None else False
             schedule.epoch_end(improvement)
             if history.no_improvement_count > n_iter_no_change:
                 if schedule.plateau():
-                    if verbose:
-                        monitored = "Validation score" if score is not None else "Training loss"
-                        print(
-                            f"{monitored} did not improve more than tol={tol:f} for "
-                            f"{n_iter_no_change} consecutive epochs. Stopping."
-                        )
+                    history.stop_reason = (
+                        f"{'Validation score' if monitor_validation else 'Training loss'} did "
+                        f"not improve more than tol={tol:f} for {n_iter_no_change} consecutive "
+                        "epochs."
+                    )
                     break
                 history.no_improvement_count = 0
+            if stop_requested:
+                history.stop_reason = "A callback asked to stop."
+                break
             if history.n_iter == max_iter and not incremental:
                 warnings.warn(
                     f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached and the "
@@ -222,7 +251,11 @@ def fit_minibatch(
                     ConvergenceWarning,
                 )
     except KeyboardInterrupt:
-        warnings.warn("Training interrupted by user.")
+        if history.best_snapshot is not None:
+            network.restore(history.best_snapshot)
+        elif last_good is not None and not np.isfinite(network.params).all():
+            network.restore(last_good)
+        raise
     if history.best_snapshot is not None:
         network.restore(history.best_snapshot)
 
@@ -237,12 +270,13 @@ def fit_lbfgs(network, loss, penalty, X, Y, sample_weight, *, max_iter, max_fun,
     n_iter : int
         Number of L-BFGS iterations.
     """
-    evaluations = []
+    best = {"value": np.inf, "params": network.params.copy()}
 
     def value_and_gradient(flat):
         network.params[...] = flat
         value = objective(network, loss, penalty, X, Y, sample_weight)
-        evaluations.append(value)
+        if value < best["value"]:
+            best["value"], best["params"][...] = value, network.params
         # scipy's L-BFGS-B works in float64 whatever the network's type.
         return value, network.grads.astype(np.float64)
 
@@ -260,7 +294,11 @@ def fit_lbfgs(network, loss, penalty, X, Y, sample_weight, *, max_iter, max_fun,
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
     )
     if not np.isfinite(result.fun) or not np.isfinite(result.x).all():
-        raise ValueError("L-BFGS diverged: the loss became non-finite. " + DIVERGENCE_ADVICE)
+        network.params[...] = best["params"]
+        raise ValueError(
+            f"L-BFGS diverged after {result.nit} iteration(s): the loss became {result.fun}. "
+            "The best finite weights seen were restored. " + DIVERGENCE_ADVICE
+        )
     network.params[...] = result.x
     if result.status == 1:
         warnings.warn(

@@ -77,15 +77,16 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNe
     def _score_outputs(self, outputs, y, sample_weight):
         raise NotImplementedError("autoencoders score reconstructions from the scores")
 
-    def _validation_score_function(self, X_val, y_val, sample_weight):
-        return lambda: -self._reconstruction_loss(X_val, sample_weight)
+    def _evaluate(self, X, Y, y, sample_weight):
+        loss = self._reconstruction_loss(X, sample_weight)
+        return -loss, loss
 
     def _reconstruction_loss(self, X, sample_weight=None):
         scores = self._network.forward(X, training=False)
         value, _ = self._loss.value_and_gradient(scores, X, sample_weight)
         return value
 
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, *, X_val=None):
         """Learn to reconstruct ``X`` from its (corrupted) self.
 
         Parameters
@@ -96,15 +97,18 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNe
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        X_val : array-like of shape (n_val_samples, n_features), default=None
+            Validation data: its reconstruction loss is recorded in ``history_`` every epoch and,
+            with ``early_stopping=True``, used instead of a random ``validation_fraction``.
 
         Returns
         -------
         self : object
             Fitted autoencoder.
         """
-        return self._fit(X, None, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, None, sample_weight=sample_weight, X_val=X_val)
 
-    def partial_fit(self, X, y=None, sample_weight=None):
+    def partial_fit(self, X, y=None, sample_weight=None, *, X_val=None):
         """Train for one epoch over ``X``.
 
         Parameters
@@ -115,6 +119,8 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNe
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        X_val : array-like of shape (n_val_samples, n_features), default=None
+            Validation data recorded in ``history_``.
 
         Returns
         -------
@@ -123,7 +129,7 @@ class _BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNe
         """
         if self.solver == "lbfgs":
             raise ValueError("partial_fit needs a stochastic solver; lbfgs is not stochastic.")
-        return self._fit(X, None, sample_weight=sample_weight, incremental=True)
+        return self._fit(X, None, sample_weight=sample_weight, incremental=True, X_val=X_val)
 
     def transform(self, X):
         """Encode ``X`` (no noise is applied at transform time).
@@ -312,6 +318,7 @@ class DenoisingAutoencoderTransformer(_BaseAutoencoder):
         rho=0.9,
         learning_rate_decay=0.95,
         learning_rate_step=10,
+        on_epoch_end=None,
     ):
         store_parameters(self, locals())
 
@@ -464,6 +471,7 @@ class StackedAutoencoder(_BaseAutoencoder):
         rho=0.9,
         learning_rate_decay=0.95,
         learning_rate_step=10,
+        on_epoch_end=None,
     ):
         store_parameters(self, locals())
 
@@ -549,16 +557,13 @@ class StackedAutoencoder(_BaseAutoencoder):
             copy_layer_state(trained[-1], self._decoders[-1 - depth])
             codes = layer.transform(codes)
 
-    def _fit(self, X, y=None, sample_weight=None, incremental=False):
-        first_pass = self._is_first_pass(incremental)
-        X, Y, y_scoring, sample_weight, spec = self._prepare(X, y, sample_weight, incremental)
+    def _train(self, prepared, incremental, validation=None, callback_context=None):
         # The greedy stage is the whole of a first partial_fit, and of a fit without fine-tuning.
-        if first_pass and (incremental or not self.fine_tune):
-            self.loss_ = self._reconstruction_loss(X, sample_weight)
+        if prepared.first_pass and (incremental or not self.fine_tune):
+            self.loss_ = self._reconstruction_loss(prepared.X, prepared.sample_weight)
             self.n_iter_ = max(layer.n_iter_ for layer in self.autoencoders_)
-        else:
-            self._train(X, Y, y_scoring, sample_weight, spec, incremental)
-        return self
+            return
+        super()._train(prepared, incremental, validation, callback_context)
 
     def _corruption(self):
         return make_corruption(self.noise, self._check_hyperparameters()["noise_levels"][0])

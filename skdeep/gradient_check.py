@@ -77,9 +77,9 @@ def check_gradients(
     """
     model = clone(estimator).set_params(random_state=random_state, warm_start=False)
     X = np.asarray(X, dtype=np.float64)
-    X, Y, _, sample_weight, _ = model._prepare(X, y, sample_weight, incremental=False)
-    if Y is None:
-        Y = X  # an autoencoder's target is its input
+    prepared = model._prepare(X, y, sample_weight, incremental=False)
+    X, sample_weight = prepared.X, prepared.sample_weight
+    Y = X if prepared.Y is None else prepared.Y  # an autoencoder's target is its input
     network = model._network
     penalty = WeightPenalty(model.alpha, model.l1)
 

@@ -6,7 +6,12 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
 from sklearn.utils.validation import column_or_1d
 
 import numpy as np
@@ -126,6 +131,7 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
         rho=0.9,
         learning_rate_decay=0.95,
         learning_rate_step=10,
+        on_epoch_end=None,
         dropout=0.0,
         input_dropout=0.0,
         anneal_dropout=False,
@@ -140,7 +146,14 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
     def _encode_targets(self, y, incremental, first_pass):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            classes = unique_labels(y)
+            if len(classes) < 2 and type_of_target(y) != "multilabel-indicator":
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in the data, "
+                    f"but the data contains only one class: {classes[0]}"
+                )
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
         else:
@@ -160,6 +173,17 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
 
     def _output_activation(self, X):
         return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _encode_validation_targets(self, y):
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y)
+        unseen = np.setdiff1d(unique_labels(y), self.classes_)
+        if len(unseen):
+            raise ValueError(
+                f"y_val has classes not in `self.classes_`: {unseen}. `self.classes_` has "
+                f"{self.classes_}."
+            )
+        return self._label_binarizer.transform(y), y
 
     def _extra_sample_weight(self, y):
         if self.class_weight is None:
@@ -182,7 +206,7 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
     def _score_outputs(self, outputs, y, sample_weight):
         return accuracy_score(y, self._labels(outputs), sample_weight=sample_weight)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -193,13 +217,16 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
             The target values (class labels, or a label indicator matrix for multilabel).
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        X_val, y_val : array-like, default=None
+            A validation set: its loss and accuracy are recorded in ``history_`` every epoch
+            and, with ``early_stopping=True``, used instead of a random ``validation_fraction``.
 
         Returns
         -------
         self : object
             Trained classifier.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight=sample_weight, X_val=X_val, y_val=y_val)
 
     @available_if(_stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -372,6 +399,7 @@ class DeepMLPRegressor(RegressorMixin, BaseDeepMLP):
         rho=0.9,
         learning_rate_decay=0.95,
         learning_rate_step=10,
+        on_epoch_end=None,
         dropout=0.0,
         input_dropout=0.0,
         anneal_dropout=False,
@@ -398,7 +426,7 @@ class DeepMLPRegressor(RegressorMixin, BaseDeepMLP):
     def _score_outputs(self, outputs, y, sample_weight):
         return r2_score(y, self._values(outputs), sample_weight=sample_weight)
 
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -409,13 +437,16 @@ class DeepMLPRegressor(RegressorMixin, BaseDeepMLP):
             The target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        X_val, y_val : array-like, default=None
+            A validation set: its loss and R^2 are recorded in ``history_`` every epoch and,
+            with ``early_stopping=True``, used instead of a random ``validation_fraction``.
 
         Returns
         -------
         self : object
             Trained regressor.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight=sample_weight, X_val=X_val, y_val=y_val)
 
     @available_if(_stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None):

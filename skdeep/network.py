@@ -27,7 +27,7 @@ class Network:
 
     def __init__(self, layers, dtype=np.float64):
         self.layers = list(layers)
-        self.dtype = np.dtype(dtype)
+        dtype = np.dtype(dtype)
         specs = [(layer, spec) for layer in self.layers for spec in layer.param_specs()]
         ordered = [item for item in specs if item[1][2]] + [item for item in specs if not item[1][2]]
         self._layout = []
@@ -38,8 +38,8 @@ class Network:
             self._layout.append((self.layers.index(layer), name, shape, offset, size))
             offset += size
             self.n_weights += size if is_weight else 0
-        self.params = np.zeros(offset, dtype=self.dtype)
-        self.grads = np.zeros(offset, dtype=self.dtype)
+        self.params = np.zeros(offset, dtype=dtype)
+        self.grads = np.zeros(offset, dtype=dtype)
         self._bind()
         self._mark_propagation()
 
@@ -65,6 +65,14 @@ class Network:
         # restored flat vectors so that layers and optimiser again share one buffer.
         self.__dict__.update(state)
         self._bind()
+
+    @property
+    def dtype(self):
+        """The parameters' type, in which the network trains.
+
+        Derived rather than stored, so a pickled network holds only arrays and builtins.
+        """
+        return self.params.dtype
 
     @property
     def dense_layers(self):

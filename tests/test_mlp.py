@@ -333,8 +333,10 @@ def test_verbose_prints_progress(capsys, digits):
     X, _, y, _ = digits
     quiet_fit(DeepMLPClassifier(hidden_layer_sizes=(8,), max_iter=2, verbose=True,
                                 early_stopping=True), X, y)
-    out = capsys.readouterr().out
-    assert "Iteration 1, loss = " in out and "Validation score: " in out
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["epoch", "train", "loss", "valid", "loss", "valid", "score",
+                                "lr", "seconds"]
+    assert [line.split()[0] for line in lines[1:3]] == ["1", "2"]
 
 
 def test_feature_names_are_recorded(digits):
