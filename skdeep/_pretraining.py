@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import TRAINING_CONSTRAINTS
 from ._validation import per_layer
 from .autoencoders import StackedAutoencoder, check_noise
-from .layers import BatchNorm, Dense, copy_layer_state
+from .layers import BatchNorm, copy_layer_state
 from .noise import NOISES
 
 PRETRAINING_CONSTRAINTS = {

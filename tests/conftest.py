@@ -1,3 +1,16 @@
+"""Fixtures shared by the test modules."""
+
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """scikit-learn's digits scaled to [0, 1]: ``X_train, X_test, y_train, y_test`` (70/30)."""
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X / 16, y, test_size=0.3, random_state=0, stratify=y)
+
 
 
 # ---------------------------------------------------------------------------------------------

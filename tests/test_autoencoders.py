@@ -22,12 +22,6 @@ from skdeep import DenoisingAutoencoderTransformer, StackedAutoencoder, check_gr
 from skdeep.layers import TiedDense
 
 
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return train_test_split(X / 16, y, test_size=0.3, random_state=0, stratify=y)
-
-
 def quiet(estimator, X, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

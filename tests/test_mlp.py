@@ -19,12 +19,6 @@ from skdeep.datasets import load_ccpp, load_mnist_sample
 PAIRS = [(MLPClassifier, DeepMLPClassifier), (MLPRegressor, DeepMLPRegressor)]
 
 
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return train_test_split(X / 16, y, test_size=0.3, random_state=0, stratify=y)
-
-
 def quiet_fit(estimator, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -1,32 +1,16 @@
 """Greedy layer-wise pretraining of DeepMLPClassifier / DeepMLPRegressor."""
 
-import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.model_selection import GridSearchCV
 
 import skdeep._mlp_base
 from skdeep import DeepMLPClassifier, DeepMLPRegressor, StackedAutoencoder
 from skdeep.datasets import load_ccpp
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return train_test_split(X / 16, y, test_size=0.3, random_state=0, stratify=y)
-
-
-@pytest.fixture(autouse=True)
-def no_convergence_warnings():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 def initialised(estimator, X, y):

@@ -4,14 +4,11 @@ reproducibility and persistence."""
 import _thread
 import pickle
 import threading
-import warnings
 
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
@@ -29,19 +26,6 @@ ESTIMATORS = [
     DenoisingAutoencoderTransformer(n_components=16),
     StackedAutoencoder(hidden_layer_sizes=(16, 8), fine_tune=True),
 ]
-
-
-@pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return train_test_split(X / 16, y, test_size=0.3, random_state=0, stratify=y)
-
-
-@pytest.fixture(autouse=True)
-def no_convergence_warnings():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        yield
 
 
 def fit(estimator, X, y, **kwargs):
