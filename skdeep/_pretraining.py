@@ -20,7 +20,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import TRAINING_CONSTRAINTS
 from ._validation import per_layer
-from .autoencoders import StackedAutoencoder, check_noise
+from ._autoencoder_base import check_noise
+from .autoencoders import StackedAutoencoder
 from .layers import BatchNorm, copy_layer_state
 from .noise import NOISES
 

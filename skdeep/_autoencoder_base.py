@@ -1,0 +1,196 @@
+"""What both autoencoders share: parameters, the encoder block, fit / transform / inverse_transform.
+
+An autoencoder is the same network and training loop as the MLPs with the input as its target
+(``Y=None``) and, for denoising, a corrupted copy of each training batch as its input.
+"""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._base import TRAINING_CONSTRAINTS, BaseNetworkEstimator
+from ._validation import per_layer
+from .activations import ACTIVATIONS
+from .layers import Activation, BatchNorm, Dense
+from .noise import LEVEL_RANGES, NOISES
+
+AUTOENCODER_CONSTRAINTS = {
+    "noise": [StrOptions(set(NOISES)), None],
+    "noise_level": [Interval(Real, 0, None, closed="left"), "array-like"],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "tied_weights": ["boolean"],
+    "loss": [StrOptions({"auto", "cross_entropy", "squared_error"})],
+    **TRAINING_CONSTRAINTS,
+}
+
+
+def check_noise(noise, noise_level, n_layers, solver):
+    """Return one noise level per layer, checked against the noise type's range.
+
+    Raises
+    ------
+    ValueError
+        For a per-layer sequence of the wrong length, a level out of range, or noise with L-BFGS.
+    """
+    low, high = LEVEL_RANGES.get(noise, (0.0, np.inf))
+    levels = per_layer(noise_level, n_layers, "noise_level", low=low, high=high)
+    if noise is not None and solver == "lbfgs" and any(levels):
+        raise ValueError(
+            "noise needs a stochastic solver: L-BFGS requires a deterministic objective. Use "
+            "solver='adam' (or another stochastic solver), or noise=None."
+        )
+    return levels
+
+
+def encoder_block(n_inputs, n_units, activation, batch_norm, batch_norm_momentum):
+    dense = Dense(n_inputs, n_units)
+    norm = [BatchNorm(n_units, momentum=batch_norm_momentum)] if batch_norm else []
+    return dense, [dense, *norm, Activation(activation)]
+
+
+class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetworkEstimator):
+    """Fit / transform / inverse_transform / score shared by both autoencoders."""
+
+    _target_is_input = True
+
+    def _output_activation(self, X):
+        if self.loss == "squared_error":
+            return "identity"
+        in_unit_range = X.min() >= 0 and X.max() <= 1
+        if self.loss == "cross_entropy" and not in_unit_range:
+            raise ValueError(
+                "loss='cross_entropy' needs every input value in [0, 1]; got values in "
+                f"[{X.min():g}, {X.max():g}]. Scale the input or use loss='squared_error'."
+            )
+        return "logistic" if in_unit_range else "identity"
+
+    def _encode_targets(self, y, incremental, first_pass):
+        raise NotImplementedError("autoencoders are fitted without targets")
+
+    def _score_outputs(self, outputs, y, sample_weight):
+        raise NotImplementedError("autoencoders score reconstructions from the scores")
+
+    def _evaluate(self, X, Y, y, sample_weight):
+        loss = self._reconstruction_loss(X, sample_weight)
+        return -loss, loss
+
+    def _reconstruction_loss(self, X, sample_weight=None):
+        scores = self._network.forward(X, training=False)
+        value, _ = self._loss.value_and_gradient(scores, X, sample_weight)
+        return value
+
+    def fit(self, X, y=None, sample_weight=None, *, X_val=None):
+        """Learn to reconstruct ``X`` from its (corrupted) self.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; float32 input trains in float32.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        X_val : array-like of shape (n_val_samples, n_features), default=None
+            Validation data: its reconstruction loss is recorded in ``history_`` every epoch and,
+            with ``early_stopping=True``, used instead of a random ``validation_fraction``.
+
+        Returns
+        -------
+        self : object
+            Fitted autoencoder.
+        """
+        return self._fit(X, None, sample_weight=sample_weight, X_val=X_val)
+
+    def partial_fit(self, X, y=None, sample_weight=None, *, X_val=None):
+        """Train for one epoch over ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of training data.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        X_val : array-like of shape (n_val_samples, n_features), default=None
+            Validation data recorded in ``history_``.
+
+        Returns
+        -------
+        self : object
+            Fitted autoencoder.
+        """
+        if self.solver == "lbfgs":
+            raise ValueError("partial_fit needs a stochastic solver; lbfgs is not stochastic.")
+        return self._fit(X, None, sample_weight=sample_weight, incremental=True, X_val=X_val)
+
+    def transform(self, X):
+        """Encode ``X`` (no noise is applied at transform time).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to encode.
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components)
+            The top-level code of each sample.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        return self._network.forward(X, training=False, stop=self._n_encoder_layers)
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, as returned by :meth:`transform`.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features)
+            Reconstructions, through the output activation.
+        """
+        check_is_fitted(self)
+        codes = check_array(X, dtype=(np.float64, np.float32)).astype(
+            self._network.dtype, copy=False
+        )
+        if codes.shape[1] != self._n_features_out:
+            raise ValueError(
+                f"X has {codes.shape[-1]} features, but {self.__class__.__name__} produces "
+                f"{self._n_features_out} components."
+            )
+        for layer in self._network.layers[self._n_encoder_layers :]:
+            codes = layer.forward(codes, training=False)
+        return self._loss.output(codes)
+
+    def score(self, X, y=None):
+        """Negative mean reconstruction loss of clean ``X`` (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data to reconstruct.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        return -self._reconstruction_loss(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.target_tags.required = False
+        tags.input_tags.sparse = False
+        return tags
