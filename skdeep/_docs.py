@@ -35,7 +35,7 @@ solver : {'adam', 'sgd', 'lbfgs', 'adagrad', 'rmsprop', 'adadelta', 'adamax', 'n
         - 'exponential': ``learning_rate_init * learning_rate_decay ** epoch``;
         - 'step': ``learning_rate_init * learning_rate_decay ** (epoch // learning_rate_step)``;
         - 'newbob': constant until the monitored score stops improving (as for 'adaptive'),
-          then halved every epoch until it stops improving again;
+          then halved every epoch (the classic factor 0.5) until it stops improving again;
         - 'cosine': cosine decay from ``learning_rate_init`` to 0 over ``max_iter`` epochs.
 
     learning_rate_init : float, default=0.001
@@ -197,14 +197,19 @@ loss_ : float
     best_loss_ : float or None
         The minimum loss reached by the solver throughout fitting; None with early stopping.
 
-    loss_curve_ : list of shape (n_iter_,)
+    loss_curve_ : list of shape (`n_iter_`,)
         The training loss at the end of each epoch (stochastic solvers).
 
-    validation_scores_ : list of shape (n_iter_,) or None
+    validation_scores_ : list of shape (`n_iter_`,) or None
         The score on the validation split at the end of each epoch (early stopping only).
 
     best_validation_score_ : float or None
         The best validation score (early stopping only).
+
+    history_ : list of dict
+        One record per epoch of a stochastic solver (across ``partial_fit`` and warm-started
+        calls): ``epoch``, training ``loss``, ``validation_loss`` and ``validation_score`` (None
+        without validation data), ``learning_rate`` and ``seconds``.
 
     t_ : int
         The number of training samples seen by the solver during fitting.

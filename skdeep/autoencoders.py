@@ -50,6 +50,10 @@ class DenoisingAutoencoderTransformer(BaseAutoencoder):
     loss_curve_ : list of float
         Training loss after each epoch (stochastic solvers).
 
+    history_ : list of dict
+        One record per epoch: ``epoch``, ``loss``, ``validation_loss``, ``validation_score``
+        (negative validation loss), ``learning_rate`` and ``seconds``.
+
     validation_scores_ : list of float or None
         Negative reconstruction loss on the validation split after each epoch (early stopping).
 
@@ -214,7 +218,8 @@ class StackedAutoencoder(BaseAutoencoder):
         epoch's training loss).
 
     n_iter_ : int
-        Fine-tuning epochs run by the last call (0 without fine-tuning).
+        Fine-tuning epochs run by the last call; without fine-tuning, the most epochs any
+        layer's autoencoder ran.
 
     out_activation_ : str
         Output activation of the bottom decoder.

@@ -3,13 +3,13 @@
 Each function returns a new, corrupted copy of the batch (the caller's data and the clean target
 are never touched) with every random draw taken from the generator it is given:
 
-====================  =========================================================================
-noise                 what happens to each input value, independently
-====================  =========================================================================
-``'gaussian'``        ``x + level * N(0, 1)`` (additive; ``level`` is the standard deviation)
-``'masking'``         set to 0 with probability ``level`` (Vincent et al.'s masking noise)
-``'salt_and_pepper'`` with probability ``level`` set to 0 or 1, each with probability 1/2
-====================  =========================================================================
+=====================  ========================================================================
+noise                  what happens to each input value, independently
+=====================  ========================================================================
+``'gaussian'``         ``x + level * N(0, 1)`` (additive; ``level`` is the standard deviation)
+``'masking'``          set to 0 with probability ``level`` (Vincent et al.'s masking noise)
+``'salt_and_pepper'``  with probability ``level`` set to 0 or 1, each with probability 1/2
+=====================  ========================================================================
 """
 
 import numpy as np

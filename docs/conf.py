@@ -1,0 +1,96 @@
+"""Sphinx configuration of the skdeep documentation.
+
+Build from the root of a clone (the `docs` extra installs everything needed):
+
+    python3 -m venv .venv && .venv/bin/pip install ".[docs]"
+    .venv/bin/sphinx-build -W --keep-going docs docs/_build/html
+
+The examples gallery executes every ``examples/plot_*.py`` script (about a minute on two
+cores); add ``-D plot_gallery=0`` to build without running them.
+"""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+# sphinx-gallery resolves the names of every example, run or not, to link them to their docs;
+# plot_dask_search.py uses scikit-learn's experimental HalvingRandomSearchCV, whose name exists
+# only once this import has run.
+import sklearn.experimental.enable_halving_search_cv  # noqa: F401
+from threadpoolctl import threadpool_limits
+
+import skdeep
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE / "sphinxext"))
+
+project = "skdeep"
+author = "the skdeep developers"
+copyright = "the skdeep developers, BSD-3-Clause licence"
+version = release = skdeep.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+    "myst_parser",
+    "skdeep_docs",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "auto_examples/*.zip"]
+default_role = "literal"
+
+# -- autodoc, autosummary, numpydoc --------------------------------------------------------------
+autosummary_generate = True
+autodoc_default_options = {"member-order": "bysource"}
+autodoc_typehints = "none"
+# The class template lists the methods itself (docs/_templates/class.rst).
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+
+# -- MyST (architecture.md and scaling.md are written in Markdown) -----------------------------
+myst_heading_anchors = 3
+myst_enable_extensions = ["dollarmath"]
+
+# -- sphinx-gallery -----------------------------------------------------------------------------
+# Only plot_*.py scripts run; the others are shown as code. The plot_dask_*.py examples need the
+# `distributed` extra (dask, dask-ml), which the `docs` extra does not install: without it they
+# are shown as code too.
+_HAS_DASK = all(importlib.util.find_spec(name) for name in ("distributed", "dask_ml"))
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_" if _HAS_DASK else r"/plot_(?!dask_)",
+    "within_subsection_order": "skdeep_docs.ExampleOrder",
+    "doc_module": ("skdeep",),
+    "backreferences_dir": "generated/backreferences",
+    "reference_url": {"skdeep": None},
+    "min_reported_time": 0,
+    "abort_on_example_error": True,
+    "remove_config_comments": True,
+    "matplotlib_animations": False,
+}
+# The examples multiply small matrices (mini-batches of a few dozen rows), where a multi-threaded
+# BLAS spends more time synchronising its threads than computing -- several times more CPU on a
+# busy machine. One thread makes the gallery both faster and lighter.
+threadpool_limits(limits=1, user_api="blas")
+
+# -- HTML ----------------------------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = f"skdeep {release}"
+html_static_path = ["_static"]
+html_theme_options = {
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "secondary_sidebar_items": ["page-toc", "sourcelink"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+}
+html_sidebars = {"index": [], "coming_from_sklearn": []}
+html_show_sourcelink = True

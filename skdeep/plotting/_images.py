@@ -1,0 +1,329 @@
+"""FilterGridDisplay and ReconstructionDisplay: weights and reconstructions shown as images."""
+
+import math
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._matplotlib import check_image_shape, image_grid
+
+
+def first_layer_filters(estimator):
+    """Return the first layer's weights of a fitted estimator, one filter per row.
+
+    ``components_`` (autoencoder transformers, scikit-learn's RBM and PCA) already has one row
+    per unit; ``coefs_[0]`` (MLPs, stacked autoencoders) has one column per unit.
+    """
+    check_is_fitted(estimator)
+    if hasattr(estimator, "components_"):
+        return np.asarray(estimator.components_)
+    if hasattr(estimator, "coefs_"):
+        return np.asarray(estimator.coefs_[0]).T
+    raise TypeError(
+        f"{type(estimator).__name__} has neither components_ nor coefs_: there are no "
+        "first-layer weights to show."
+    )
+
+
+def _bare(ax):
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _title(figure, bounding_ax, title):
+    if title is None:
+        return
+    if bounding_ax is not None:
+        bounding_ax.set_title(title)
+    else:
+        figure.suptitle(title)
+
+
+class FilterGridDisplay:
+    """First-layer weights as a grid of images, one image per hidden unit.
+
+    Each unit's incoming weight vector is reshaped to ``image_shape`` and shown with its own
+    colour scale (matplotlib's default for ``imshow``), so that the pattern a unit responds to
+    is visible whatever its norm.
+
+    Create it with :meth:`from_estimator` or from an array, then call :meth:`plot`.
+
+    Parameters
+    ----------
+    filters : array-like of shape (n_filters, n_features)
+        One weight vector per row.
+    image_shape : tuple of (int, int)
+        ``(height, width)`` of an image, with ``height * width == n_features``.
+    estimator_name : str, default=None
+        Title of the figure.
+
+    Attributes
+    ----------
+    images_ : list of matplotlib AxesImage
+        One image per filter, in the order of ``filters``.
+    axes_ : ndarray of matplotlib Axes of shape (n_rows, n_cols)
+        The grid; the cells after the last filter are switched off.
+    bounding_ax_ : matplotlib Axes or None
+        The Axes whose area holds the grid, when one was passed to :meth:`plot`.
+    figure_ : matplotlib Figure
+        Figure containing the grid.
+
+    See Also
+    --------
+    ReconstructionDisplay : Autoencoder inputs next to their reconstructions.
+    TrainingHistoryDisplay : Learning curves.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from skdeep import DenoisingAutoencoderTransformer
+    >>> from skdeep.plotting import FilterGridDisplay
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> dae = DenoisingAutoencoderTransformer(n_components=16, max_iter=5,
+    ...                                       random_state=0).fit(X / 16)
+    >>> display = FilterGridDisplay.from_estimator(dae, image_shape=(8, 8))
+    >>> len(display.images_), display.axes_.shape
+    (16, (4, 4))
+    """
+
+    def __init__(self, filters, image_shape, *, estimator_name=None):
+        self.filters = filters
+        self.image_shape = image_shape
+        self.estimator_name = estimator_name
+
+    def plot(self, ax=None, *, n_cols=None, cmap="gray", imshow_kw=None):
+        """Draw the grid.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Area to divide into the grid; None makes a new figure.
+        n_cols : int, default=None
+            Images per row; None makes the grid as square as possible.
+        cmap : str or matplotlib Colormap, default='gray'
+            Colour map of the images.
+        imshow_kw : dict, default=None
+            Further keyword arguments for ``Axes.imshow``.
+
+        Returns
+        -------
+        display : FilterGridDisplay
+            Object that stores the computed values.
+        """
+        filters = np.asarray(self.filters)
+        if filters.ndim != 2 or filters.shape[0] == 0:
+            raise ValueError(
+                f"filters must be a 2-D array with one filter per row; got shape {filters.shape}."
+            )
+        shape = check_image_shape(self.image_shape, filters.shape[1], "filters")
+        n_filters = filters.shape[0]
+        n_cols = math.ceil(math.sqrt(n_filters)) if n_cols is None else int(n_cols)
+        n_rows = math.ceil(n_filters / n_cols)
+        figure, axes, bounding_ax = image_grid(
+            ax, n_rows, n_cols, "FilterGridDisplay.plot", cell_inches=0.8
+        )
+        imshow_kw = {"cmap": cmap, "interpolation": "nearest", **(imshow_kw or {})}
+        self.images_ = []
+        for index, cell in enumerate(axes.ravel()):
+            if index >= n_filters:
+                cell.set_axis_off()
+                continue
+            self.images_.append(cell.imshow(filters[index].reshape(shape), **imshow_kw))
+            cell.set_axis_off()
+        _title(figure, bounding_ax, self.estimator_name)
+        self.axes_ = axes
+        self.bounding_ax_ = bounding_ax
+        self.figure_ = figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, image_shape, *, n_filters=None, ax=None, n_cols=None,
+                       cmap="gray", imshow_kw=None, name=None):
+        """Plot the first-layer filters of a fitted estimator.
+
+        Parameters
+        ----------
+        estimator : fitted estimator
+            With ``components_``, one filter per row
+            (:class:`~skdeep.DenoisingAutoencoderTransformer`, scikit-learn's ``BernoulliRBM``
+            or ``PCA``), or ``coefs_``, one filter per column of ``coefs_[0]`` (the MLPs and
+            :class:`~skdeep.StackedAutoencoder`).
+        image_shape : tuple of (int, int)
+            ``(height, width)`` of the input images.
+        n_filters : int, default=None
+            Show only the first ``n_filters`` units; None shows all of them.
+        ax : matplotlib Axes, default=None
+            Area to divide into the grid; None makes a new figure.
+        n_cols : int, default=None
+            Images per row; None makes the grid as square as possible.
+        cmap : str or matplotlib Colormap, default='gray'
+            Colour map of the images.
+        imshow_kw : dict, default=None
+            Further keyword arguments for ``Axes.imshow``.
+        name : str, default=None
+            Title; None shows none.
+
+        Returns
+        -------
+        display : FilterGridDisplay
+        """
+        filters = first_layer_filters(estimator)
+        if n_filters is not None:
+            filters = filters[: int(n_filters)]
+        display = cls(filters, image_shape, estimator_name=name)
+        return display.plot(ax=ax, n_cols=n_cols, cmap=cmap, imshow_kw=imshow_kw)
+
+
+class ReconstructionDisplay:
+    """Images next to their autoencoder reconstructions: inputs on top, reconstructions below.
+
+    Each column shows one sample; its two images share one colour scale, so that a difference
+    in brightness is a difference in the values.
+
+    Create it with :meth:`from_estimator` or from arrays, then call :meth:`plot`.
+
+    Parameters
+    ----------
+    inputs : array-like of shape (n_images, n_features)
+        The samples given to the autoencoder.
+    reconstructions : array-like of shape (n_images, n_features)
+        Their reconstructions.
+    image_shape : tuple of (int, int)
+        ``(height, width)`` of an image, with ``height * width == n_features``.
+    estimator_name : str, default=None
+        Title of the figure.
+
+    Attributes
+    ----------
+    images_ : ndarray of matplotlib AxesImage of shape (2, n_images)
+        Row 0 shows the inputs, row 1 the reconstructions.
+    axes_ : ndarray of matplotlib Axes of shape (2, n_images)
+        The grid.
+    bounding_ax_ : matplotlib Axes or None
+        The Axes whose area holds the grid, when one was passed to :meth:`plot`.
+    figure_ : matplotlib Figure
+        Figure containing the grid.
+
+    See Also
+    --------
+    FilterGridDisplay : First-layer weights as images.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from skdeep import DenoisingAutoencoderTransformer
+    >>> from skdeep.plotting import ReconstructionDisplay
+    >>> X, _ = load_digits(return_X_y=True)
+    >>> dae = DenoisingAutoencoderTransformer(n_components=32, max_iter=5,
+    ...                                       random_state=0).fit(X / 16)
+    >>> display = ReconstructionDisplay.from_estimator(dae, X[:6] / 16, image_shape=(8, 8))
+    >>> display.images_.shape
+    (2, 6)
+    """
+
+    def __init__(self, inputs, reconstructions, image_shape, *, estimator_name=None):
+        self.inputs = inputs
+        self.reconstructions = reconstructions
+        self.image_shape = image_shape
+        self.estimator_name = estimator_name
+
+    def plot(self, ax=None, *, cmap="gray", labels=("input", "reconstruction"), imshow_kw=None):
+        """Draw the two rows of images.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Area to divide into the grid; None makes a new figure.
+        cmap : str or matplotlib Colormap, default='gray'
+            Colour map of the images.
+        labels : tuple of (str, str), default=('input', 'reconstruction')
+            Labels of the two rows.
+        imshow_kw : dict, default=None
+            Further keyword arguments for ``Axes.imshow``.
+
+        Returns
+        -------
+        display : ReconstructionDisplay
+            Object that stores the computed values.
+        """
+        inputs = np.asarray(self.inputs)
+        reconstructions = np.asarray(self.reconstructions)
+        if inputs.ndim != 2 or inputs.shape != reconstructions.shape or inputs.shape[0] == 0:
+            raise ValueError(
+                "inputs and reconstructions must be non-empty 2-D arrays of the same shape; got "
+                f"{inputs.shape} and {reconstructions.shape}."
+            )
+        shape = check_image_shape(self.image_shape, inputs.shape[1], "samples")
+        n_images = inputs.shape[0]
+        figure, axes, bounding_ax = image_grid(
+            ax, 2, n_images, "ReconstructionDisplay.plot", cell_inches=1.0
+        )
+        imshow_kw = {"cmap": cmap, "interpolation": "nearest", **(imshow_kw or {})}
+        self.images_ = np.empty((2, n_images), dtype=object)
+        for column in range(n_images):
+            pair = (inputs[column], reconstructions[column])
+            # One colour scale per column: the reconstruction is judged against its input.
+            scale = {"vmin": min(p.min() for p in pair), "vmax": max(p.max() for p in pair)}
+            for row, values in enumerate(pair):
+                cell = axes[row, column]
+                self.images_[row, column] = cell.imshow(
+                    values.reshape(shape), **{**scale, **imshow_kw}
+                )
+                _bare(cell)
+        for row, label in enumerate(labels):
+            axes[row, 0].set_ylabel(label)
+        _title(figure, bounding_ax, self.estimator_name)
+        self.axes_ = axes
+        self.bounding_ax_ = bounding_ax
+        self.figure_ = figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, X, image_shape, *, n_images=8, ax=None, cmap="gray",
+                       labels=("input", "reconstruction"), imshow_kw=None, name=None):
+        """Plot the first samples of ``X`` next to the autoencoder's reconstructions of them.
+
+        The reconstruction is ``estimator.inverse_transform(estimator.transform(X))``, so no
+        noise is applied: pass corrupted samples as ``X`` to show denoising.
+
+        Parameters
+        ----------
+        estimator : fitted autoencoder
+            With ``transform`` and ``inverse_transform``:
+            :class:`~skdeep.DenoisingAutoencoderTransformer` or :class:`~skdeep.StackedAutoencoder`
+            (or, e.g., scikit-learn's ``PCA``).
+        X : array-like of shape (n_samples, n_features)
+            Samples to reconstruct; the first ``n_images`` are shown.
+        image_shape : tuple of (int, int)
+            ``(height, width)`` of the images.
+        n_images : int, default=8
+            Number of samples shown.
+        ax : matplotlib Axes, default=None
+            Area to divide into the grid; None makes a new figure.
+        cmap : str or matplotlib Colormap, default='gray'
+            Colour map of the images.
+        labels : tuple of (str, str), default=('input', 'reconstruction')
+            Labels of the two rows.
+        imshow_kw : dict, default=None
+            Further keyword arguments for ``Axes.imshow``.
+        name : str, default=None
+            Title; None shows none.
+
+        Returns
+        -------
+        display : ReconstructionDisplay
+        """
+        check_is_fitted(estimator)
+        if not (hasattr(estimator, "transform") and hasattr(estimator, "inverse_transform")):
+            raise TypeError(
+                f"{type(estimator).__name__} cannot reconstruct its input: it needs transform "
+                "and inverse_transform."
+            )
+        inputs = np.asarray(X)[: int(n_images)]
+        reconstructions = estimator.inverse_transform(estimator.transform(inputs))
+        display = cls(inputs, reconstructions, image_shape, estimator_name=name)
+        return display.plot(ax=ax, cmap=cmap, labels=labels, imshow_kw=imshow_kw)
