@@ -1,7 +1,7 @@
 """
-=====================================================================
+======================================================================
 Default denoising-autoencoder features against raw pixels, PCA and RBM
-=====================================================================
+======================================================================
 
 The acceptance check of the autoencoder's defaults: on scikit-learn's digits (pixels scaled to
 [0, 1]), ``DenoisingAutoencoderTransformer()`` with its default settings, fed to
