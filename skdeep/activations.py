@@ -20,7 +20,6 @@ softplus      log(1 + exp(x))                    1 - exp(-y)
 """
 
 import numpy as np
-from scipy.special import expit
 
 LEAKY_RELU_SLOPE = 0.01
 
@@ -36,7 +35,14 @@ def _identity_derivative(y, grad):
 
 
 def _logistic(x, out):
-    return expit(x, out=out)
+    # sigmoid(x) = (1 + tanh(x / 2)) / 2: NumPy's vectorised tanh makes this several times faster
+    # than scipy's expit in float32, and tanh saturates instead of overflowing. The error is a
+    # rounding unit of 1/2 in absolute terms, which is what matters for a hidden unit's output.
+    np.multiply(x, 0.5, out=out)
+    np.tanh(out, out=out)
+    out *= 0.5
+    out += 0.5
+    return out
 
 
 def _logistic_derivative(y, grad):

@@ -23,6 +23,10 @@ the gradient of that mean.
 import numpy as np
 from scipy.special import expit, xlogy
 
+from .activations import ACTIVATIONS
+
+_logistic = ACTIVATIONS["logistic"][0]
+
 
 class Loss:
     """Base class: weighted averaging shared by every loss.
@@ -95,9 +99,16 @@ class SigmoidCrossEntropy(Loss):
     output_activation = "logistic"
 
     def _per_sample_and_residual(self, scores, Y):
-        elementwise = np.maximum(scores, 0) - Y * scores + np.log1p(np.exp(-np.abs(scores)))
-        per_sample = elementwise.sum(axis=1)
-        gradient = expit(scores, out=scores)
+        # log1p(exp(-|s|)) + max(s, 0) is softplus(s) without overflow; two full-size temporaries.
+        elementwise = np.abs(scores)
+        np.negative(elementwise, out=elementwise)
+        np.exp(elementwise, out=elementwise)
+        np.log1p(elementwise, out=elementwise)
+        elementwise += np.maximum(scores, 0)
+        per_sample = elementwise.sum(axis=1) - np.einsum("ij,ij->i", Y, scores)
+        # The gradient only needs the probabilities to a rounding unit, so it takes the fast
+        # logistic of the activations (``output`` keeps scipy's expit, accurate for tiny values).
+        gradient = _logistic(scores, out=scores)
         gradient -= Y
         return per_sample, gradient
 

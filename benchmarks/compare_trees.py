@@ -1,0 +1,99 @@
+"""Epoch time of two or more skdeep source trees, interleaved in one process (before/after a change).
+
+Usage (from the repository root):
+
+    git worktree add /tmp/skdeep-before <commit-before-the-change>
+    python benchmarks/compare_trees.py before=/tmp/skdeep-before/skdeep after=skdeep
+    python benchmarks/compare_trees.py unblocked=skdeep@optimisers.BLOCK_BYTES=1099511627776 \\
+        blocked=skdeep --params "{'batch_norm': True, 'dropout': 0.2}"
+
+Each variant is ``name=path/to/skdeep`` (the package directory), optionally followed by
+``@module.ATTRIBUTE=value`` overrides applied after import. Every tree is copied under its own
+package name, so all of them run in the same process, round after round, on the headline task
+(MNIST 784-500-500-10, relu, adam, batch 128, float32) unless ``--params`` changes it.
+"""
+
+import argparse
+import ast
+import importlib
+import os
+import shutil
+import sys
+import tempfile
+import warnings
+
+import common
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
+
+
+def load_variant(spec, directory):
+    """Import the tree of ``name=path[@module.attr=value...]`` as package ``skdeep_<name>``."""
+    name, _, rest = spec.partition("=")
+    path, *overrides = rest.split("@")
+    package = f"skdeep_{name}"
+    shutil.copytree(path, os.path.join(directory, package),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    module = importlib.import_module(package)
+    for override in overrides:
+        target, _, value = override.partition("=")
+        module_name, _, attribute = target.rpartition(".")
+        setattr(importlib.import_module(f"{package}.{module_name}"), attribute,
+                ast.literal_eval(value))
+    return name, module
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("variants", nargs="+", help="name=path/to/skdeep[@module.attr=value]")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--n-train", type=int, default=8000)
+    parser.add_argument("--params", default="{}",
+                        help="extra DeepMLPClassifier parameters, as a Python dict literal")
+    args = parser.parse_args()
+
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    limiter = threadpool_limits(args.threads)  # noqa: F841 (the limit lasts while it lives)
+    directory = tempfile.mkdtemp()
+    sys.path.insert(0, directory)
+    try:
+        variants = dict(load_variant(spec, directory) for spec in args.variants)
+        X, y, X_test, y_test = common.mnist_split(args.n_train)
+        params = {"hidden_layer_sizes": (500, 500), "batch_size": 128, "max_iter": args.epochs,
+                  "tol": 0.0, "n_iter_no_change": 10**9, "random_state": 0}
+        params.update(ast.literal_eval(args.params))
+        accuracy = {}
+
+        def timer(name, module):
+            def measure():
+                seconds, model = common.timed(module.DeepMLPClassifier(**params).fit, X, y)
+                accuracy[name] = model.score(X_test, y_test)
+                return seconds / args.epochs
+            return measure
+
+        with common.ForeignLoad() as load:
+            times = common.run_rounds(
+                {name: timer(name, module) for name, module in variants.items()}, args.rounds
+            )
+        first = next(iter(variants))
+        rows = [{
+            "variant": name, "median s/epoch": f"{np.median(values):.4f}",
+            "min": f"{values.min():.4f}",
+            f"ratio to {first}": f"{common.ratio_median(times, name, first):.3f}",
+            "test accuracy": f"{accuracy[name]:.4f}",
+        } for name, values in times.items()]
+        common.print_table(
+            f"{args.n_train} rows, {args.epochs} epochs per fit, {args.rounds} rounds, "
+            f"{args.threads} thread(s), params {params}",
+            rows, ["variant", "median s/epoch", "min", f"ratio to {first}", "test accuracy"],
+        )
+        print(load.note())
+    finally:
+        shutil.rmtree(directory)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,271 @@
+"""Invariants the speed work relies on (no timings here: those live in benchmarks/).
+
+float32 stays float32 end to end; training streams mini-batches from X (a memory map works and
+only batch rows are gathered); results do not depend on the batch sizes seen before; the blocked
+optimiser sweep and the cheaper dropout masks change nothing but the cost.
+"""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from skdeep import DeepMLPClassifier, DeepMLPRegressor, optimisers
+from skdeep._training import History, fit_minibatch
+from skdeep.activations import ACTIVATIONS
+from skdeep.layers import Activation, BatchNorm, Dense, Dropout
+from skdeep.losses import LOSSES
+from skdeep.network import Network, build_mlp
+from skdeep.optimisers import OPTIMISERS
+from skdeep.penalties import WeightPenalty
+from skdeep.schedules import make_schedule
+
+N_SAMPLES, N_FEATURES, N_OUTPUTS = 12, 6, 3
+
+
+def _float32_network(activation):
+    layers = [
+        Dropout(0.2),
+        Dense(N_FEATURES, 5),
+        BatchNorm(5),
+        Activation(activation),
+        Dropout(0.3),
+        Dense(5, N_OUTPUTS),
+    ]
+    network = Network(layers, dtype=np.float32)
+    network.reset_parameters("glorot_uniform", np.random.default_rng(0))
+    # Every layer computes its input gradient, so each one's dtype can be checked.
+    for layer in network.layers:
+        layer.propagate = True
+    return network
+
+
+# ---------------------------------------------------------------------------------- float32
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_float32_stays_float32_through_every_layer(activation):
+    network = _float32_network(activation)
+    rng = np.random.default_rng(1)
+    outputs = X = rng.normal(size=(N_SAMPLES, N_FEATURES)).astype(np.float32)
+    for layer in network.layers:
+        outputs = layer.forward(outputs, training=True, rng=rng)
+        assert outputs.dtype == np.float32, type(layer).__name__
+    grad = rng.normal(size=outputs.shape).astype(np.float32)
+    for layer in reversed(network.layers):
+        grad = layer.backward(grad)
+        assert grad.dtype == np.float32, type(layer).__name__
+    assert grad.shape == X.shape
+    assert network.grads.dtype == np.float32
+    for layer in network.batch_norm_layers:
+        assert layer.running_mean.dtype == layer.running_var.dtype == np.float32
+
+
+@pytest.mark.parametrize("output", sorted(LOSSES))
+def test_float32_stays_float32_through_every_loss(output):
+    rng = np.random.default_rng(2)
+    scores = rng.normal(size=(N_SAMPLES, N_OUTPUTS)).astype(np.float32)
+    Y = rng.random(size=(N_SAMPLES, N_OUTPUTS)).astype(np.float32)
+    weights = rng.random(N_SAMPLES).astype(np.float32)
+    for sample_weight in (None, weights):
+        _, gradient = LOSSES[output]().value_and_gradient(scores.copy(), Y, sample_weight)
+        assert gradient.dtype == np.float32
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("name", sorted(OPTIMISERS))
+def test_float32_training_keeps_every_array_float32(name):
+    X = np.random.default_rng(3).random((60, N_FEATURES), dtype=np.float32)
+    y = np.arange(60) % 3
+    clf = DeepMLPClassifier(
+        hidden_layer_sizes=(7, 5), solver=name, batch_norm=True, dropout=0.1, max_iter=2,
+        batch_size=16, random_state=0,
+    )
+    clf.fit(X, y)
+    network = clf._network
+    assert network.params.dtype == network.grads.dtype == np.float32
+    state = [value for value in vars(clf._optimizer).values() if isinstance(value, np.ndarray)]
+    assert state and all(array.dtype == np.float32 for array in state)
+    assert clf.predict_proba(X).dtype == np.float32
+
+
+# -------------------------------------------------------------------------- streaming batches
+class _RecordingArray(np.ndarray):
+    """An ndarray that remembers the row index of every gather made from it."""
+
+    def __getitem__(self, key):
+        if isinstance(key, np.ndarray):
+            self.gathers.append(key.copy())
+        return np.asarray(super().__getitem__(key))
+
+
+def _stochastic_pieces(dtype=np.float64):
+    network = build_mlp(N_FEATURES, (5,), N_OUTPUTS, "relu", dtype=dtype)
+    network.reset_parameters("glorot_uniform", np.random.default_rng(0))
+    loss = LOSSES["softmax"]()
+    optimiser = optimisers.Adam(learning_rate=0.01)
+    schedule = make_schedule("constant", 0.01)
+    return network, loss, WeightPenalty(1e-4), optimiser, schedule, History(False)
+
+
+def _fit_minibatch(X, Y, batch_size, max_iter=2):
+    network, *pieces = _stochastic_pieces()
+    fit_minibatch(
+        network, *pieces, X, Y, None, np.arange(X.shape[0]), np.random.default_rng(4),
+        batch_size=batch_size, max_iter=max_iter, shuffle=True, tol=0.0, n_iter_no_change=100,
+    )
+    return network
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_training_gathers_only_sorted_batches_of_rows():
+    rng = np.random.default_rng(5)
+    data = rng.normal(size=(50, N_FEATURES))
+    X = data.view(_RecordingArray)
+    X.gathers = []
+    Y = np.eye(N_OUTPUTS)[rng.integers(N_OUTPUTS, size=50)]
+    _fit_minibatch(X, Y, batch_size=8, max_iter=3)
+    assert len(X.gathers) == 3 * 7
+    for rows in X.gathers:
+        assert rows.shape[0] <= 8
+        # Sorted rows read a memory map front to back.
+        assert_array_equal(rows, np.sort(rows))
+    epoch = np.concatenate(X.gathers[:7])
+    assert_array_equal(np.sort(epoch), np.arange(50))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("Estimator", [DeepMLPClassifier, DeepMLPRegressor])
+def test_fitting_on_a_read_only_memmap_matches_fitting_in_memory(Estimator, tmp_path):
+    rng = np.random.default_rng(6)
+    data = rng.random((300, N_FEATURES), dtype=np.float32)
+    y = (data[:, 0] > 0.5).astype(int) if Estimator is DeepMLPClassifier else data.sum(axis=1)
+    path = tmp_path / "X.dat"
+    writable = np.memmap(path, dtype=np.float32, mode="w+", shape=data.shape)
+    writable[...] = data
+    writable.flush()
+    del writable
+    X_map = np.memmap(path, dtype=np.float32, mode="r", shape=data.shape)
+    params = {"hidden_layer_sizes": (8,), "batch_size": 32, "max_iter": 3, "random_state": 0}
+    on_disk = Estimator(**params).fit(X_map, y)
+    in_memory = Estimator(**params).fit(data, y)
+    for mine, reference in zip(on_disk.coefs_, in_memory.coefs_):
+        assert_array_equal(mine, reference)
+    assert_array_equal(X_map, data)
+
+
+class _RecordingLoss(type(LOSSES["logistic"]())):
+    """Sigmoid cross-entropy that remembers the targets of every batch."""
+
+    def value_and_gradient(self, scores, Y, sample_weight=None):
+        self.targets.append(Y.copy())
+        return super().value_and_gradient(scores, Y, sample_weight)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_autoencoder_target_is_the_clean_batch():
+    # Y=None: the target of each batch is its clean input rows; only the input is corrupted.
+    rng = np.random.default_rng(7)
+    X = rng.random((40, N_FEATURES))
+    _, _, penalty, optimiser, schedule, history = _stochastic_pieces()
+    network = build_mlp(N_FEATURES, (3,), N_FEATURES, "relu")
+    network.reset_parameters("glorot_uniform", np.random.default_rng(0))
+    loss = _RecordingLoss()
+    loss.targets = []
+    clean = []
+
+    def corrupt(batch, rng):
+        clean.append(batch.copy())
+        return batch * 0.5
+
+    fit_minibatch(
+        network, loss, penalty, optimiser, schedule, history, X, None, None, np.arange(40),
+        np.random.default_rng(8), batch_size=10, max_iter=1, shuffle=True, tol=0.0,
+        n_iter_no_change=100, corrupt=corrupt,
+    )
+    assert len(clean) == len(loss.targets) == 4
+    for batch, target in zip(clean, loss.targets):
+        assert_array_equal(target, batch)
+    assert_array_equal(np.sort(np.concatenate(clean), axis=0), np.sort(X, axis=0))
+
+
+# ------------------------------------------------------------------- batch sizes and reuse
+def test_training_results_do_not_depend_on_earlier_batch_sizes():
+    """Whatever a layer keeps between calls, a batch's outputs and gradients depend on it alone."""
+    rng = np.random.default_rng(9)
+    big, small, delta_big, delta_small = (
+        rng.normal(size=shape).astype(np.float32)
+        for shape in [(16, N_FEATURES), (5, N_FEATURES), (16, N_OUTPUTS), (5, N_OUTPUTS)]
+    )
+
+    def step(network, X, delta):
+        output = network.forward(X, training=True, rng=np.random.default_rng(10)).copy()
+        network.backward(delta.copy())
+        return output, network.grads.copy()
+
+    def fresh():
+        network = _float32_network("tanh")
+        network.params[...] = np.random.default_rng(11).normal(size=network.params.shape)
+        return network
+
+    expected_small = step(fresh(), small, delta_small)
+    expected_big = step(fresh(), big, delta_big)
+    network = fresh()
+    for X, delta, expected in [(big, delta_big, expected_big), (small, delta_small, expected_small)]:
+        # Running statistics move, but outputs and gradients in training mode use the batch's own.
+        output, grads = step(network, X, delta)
+        assert_allclose(output, expected[0], rtol=1e-6)
+        assert_allclose(grads, expected[1], rtol=1e-5, atol=1e-6)
+
+
+def test_network_input_is_never_modified_while_training():
+    network = _float32_network("relu")
+    X = np.random.default_rng(12).normal(size=(N_SAMPLES, N_FEATURES)).astype(np.float32)
+    before = X.copy()
+    scores = network.forward(X, training=True, rng=np.random.default_rng(13))
+    network.backward(np.ones_like(scores))
+    assert_array_equal(X, before)
+
+
+# ------------------------------------------------------------------------- optimiser blocks
+@pytest.mark.parametrize("name", sorted(OPTIMISERS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_blocked_sweep_equals_one_block(name, dtype, monkeypatch):
+    rng = np.random.default_rng(14)
+    start = rng.normal(size=1001).astype(dtype)
+    grads = [rng.normal(size=1001).astype(dtype) for _ in range(3)]
+
+    def run():
+        params = start.copy()
+        optimiser = OPTIMISERS[name](learning_rate=0.01)
+        for g in grads:
+            optimiser.update(params, g)
+        return params, optimiser
+
+    whole, _ = run()
+    # Six blocks of 152 elements and a ragged seventh: element-wise maths is bit-identical.
+    monkeypatch.setattr(optimisers, "BLOCK_BYTES", 19 * 8 * np.dtype(dtype).itemsize)
+    blocked, optimiser = run()
+    assert_array_equal(blocked, whole)
+    assert all(work.shape[0] < 1001 for work in optimiser._scratch)
+
+
+# ------------------------------------------------------------------------------ dropout masks
+@pytest.mark.parametrize(
+    "bit_generator", [np.random.PCG64, np.random.MT19937, np.random.Philox, np.random.SFC64]
+)
+def test_dropout_keep_rate_with_every_bit_generator(bit_generator):
+    rate, shape = 0.3, (300, 201)
+    rng = np.random.Generator(bit_generator(0))
+    output = Dropout(rate).forward(np.ones(shape, dtype=np.float32), training=True, rng=rng)
+    kept = output != 0
+    keep = 1.0 - rate
+    standard_error = np.sqrt(keep * rate / kept.size)
+    assert abs(kept.mean() - keep) < 6 * standard_error
+    # Rows and columns are independent: no row is entirely kept or dropped.
+    assert 0 < kept.mean(axis=1).min() and kept.mean(axis=1).max() < 1
+    assert_allclose(output[kept], 1.0 / keep, rtol=1e-7)
+
+
+def test_dropout_masks_are_reproducible_from_the_seed():
+    X = np.ones((40, 30))
+    first = Dropout(0.5).forward(X, training=True, rng=np.random.default_rng(15))
+    second = Dropout(0.5).forward(X, training=True, rng=np.random.default_rng(15))
+    assert_array_equal(first, second)
