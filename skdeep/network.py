@@ -60,9 +60,17 @@ class Network:
             layer.propagate = seen_parameters
             seen_parameters = seen_parameters or bool(layer.param_specs())
 
+    def __getstate__(self):
+        # The gradient is scratch space, rewritten by every backward pass: pickles (and what Dask
+        # ships to its workers) carry the parameters only.
+        state = self.__dict__.copy()
+        del state["grads"]
+        return state
+
     def __setstate__(self, state):
         # Layers were pickled without their views (Layer.__getstate__): point them back into the
         # restored flat vectors so that layers and optimiser again share one buffer.
+        state["grads"] = np.zeros_like(state["params"])
         self.__dict__.update(state)
         self._bind()
 

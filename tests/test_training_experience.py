@@ -249,6 +249,13 @@ def test_pickle_round_trip_then_partial_fit(estimator, digits):
     np.testing.assert_array_equal(getattr(loaded, method)(X), getattr(est, method)(X))
 
 
+def test_pickles_carry_parameters_and_optimiser_state_only(digits):
+    X, _, y, _ = digits
+    clf = DeepMLPClassifier(hidden_layer_sizes=(256, 256), max_iter=2).fit(X, y)
+    # Parameters plus Adam's two moment vectors; the gradient buffer is left out.
+    assert len(pickle.dumps(clf)) < 3.3 * clf._network.params.nbytes
+
+
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
 def test_skops_lists_only_skdeep_types(estimator, digits):
     sio = pytest.importorskip("skops.io")
