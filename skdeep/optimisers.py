@@ -263,11 +263,7 @@ class Adam(Optimiser):
         _accumulate(v, work, beta_2)
         if self.amsgrad:
             v = np.maximum(state[2], v, out=state[2])
-        np.sqrt(v, out=work)
-        work += epsilon
-        np.divide(m, work, out=work)
-        work *= step
-        params -= work
+        _descend_normalised(params, m, v, epsilon, step, work)
 
 
 class AMSGrad(Adam):
@@ -484,11 +480,7 @@ class AdaGrad(Optimiser):
         (sum_squares,) = state
         np.square(grads, out=work)
         sum_squares += work
-        np.sqrt(sum_squares, out=work)
-        work += epsilon
-        np.divide(grads, work, out=work)
-        work *= learning_rate
-        params -= work
+        _descend_normalised(params, grads, sum_squares, epsilon, learning_rate, work)
 
 
 class RMSProp(Optimiser):
@@ -542,11 +534,7 @@ class RMSProp(Optimiser):
         (mean_square,) = state
         np.square(grads, out=work)
         _accumulate(mean_square, work, rho)
-        np.sqrt(mean_square, out=work)
-        work += epsilon
-        np.divide(grads, work, out=work)
-        work *= step
-        params -= work
+        _descend_normalised(params, grads, mean_square, epsilon, step, work)
 
 
 class Adadelta(Optimiser):
@@ -618,6 +606,18 @@ class Adadelta(Optimiser):
         _accumulate(mean_square_step, other, rho)
         work *= learning_rate
         params -= work
+
+
+def _descend_normalised(params, direction, second_moment, epsilon, step, work):
+    """``params -= step * direction / (sqrt(second_moment) + epsilon)``, in place via ``work``.
+
+    The closing passes shared by the adaptive rules (AdaGrad, RMSProp, Adam).
+    """
+    np.sqrt(second_moment, out=work)
+    work += epsilon
+    np.divide(direction, work, out=work)
+    work *= step
+    params -= work
 
 
 def _accumulate(total, values, decay):
