@@ -17,16 +17,16 @@ def npz_path(tmp_path):
 
 
 def test_format_table_aligns_columns():
-    rows = [Row("short", 0.5, 1.0), Row("a much longer name", 0.98765, 12.345)]
+    rows = [Row("short", 0.5, 1.0, 7), Row("a much longer name", 0.98765, 12.345, None)]
 
     lines = format_table(rows).splitlines()
 
-    assert lines[0].split() == ["variant", "test", "accuracy", "fit", "seconds"]
+    assert lines[0].split() == ["variant", "test", "accuracy", "fit", "seconds", "epochs"]
     assert set(lines[1]) == {"-", " "}
     assert len({len(line) for line in lines}) == 1
-    assert lines[2].split() == ["short", "0.5000", "1.00"]
+    assert lines[2].split() == ["short", "0.5000", "1.00", "7"]
     assert lines[3].startswith("a much longer name")
-    assert lines[3].split()[-2:] == ["0.9877", "12.35"]
+    assert lines[3].split()[-3:] == ["0.9877", "12.35", "-"]
 
 
 def test_format_table_without_rows_is_only_the_header():
@@ -122,3 +122,12 @@ def test_main_rejects_bad_options(argv, message, capsys):
 
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_fixed_epochs_trains_every_variant_for_max_iter():
+    X, y = load_dataset(None)
+    X, y = X[:300], y[:300]
+    stopping = run_comparison(X, y, variants=VARIANTS[:2], max_iter=300)
+    assert all(row.epochs < 300 for row in stopping)
+    fixed = run_comparison(X, y, variants=VARIANTS[:2], max_iter=300, fixed_epochs=True)
+    assert [row.epochs for row in fixed] == [300, 300]
