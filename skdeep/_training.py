@@ -17,7 +17,12 @@ DIVERGENCE_ADVICE = (
 )
 
 
-def objective(network, loss, penalty, X, Y, sample_weight=None, rng=None):
+def batch_weight(X, sample_weight):
+    """The total sample weight of a batch (its size without weights): the penalty's divisor."""
+    return X.shape[0] if sample_weight is None else float(sample_weight.sum())
+
+
+def objective(network, loss, penalty, X, Y, sample_weight=None, rng=None, include_l2=True):
     """Forward and backward pass on one batch in training mode.
 
     Fills ``network.grads`` with the gradient of the returned value.
@@ -32,19 +37,22 @@ def objective(network, loss, penalty, X, Y, sample_weight=None, rng=None):
     sample_weight : ndarray of shape (n_samples,), default=None
     rng : numpy.random.Generator, default=None
         Source of dropout masks.
+    include_l2 : bool, default=True
+        False leaves the L2 term to the optimiser (weight decay in its sweep).
 
     Returns
     -------
     value : float
-        Mean loss over the batch plus the penalty.
+        Mean loss over the batch plus the penalty (without its L2 term if ``include_l2`` is
+        False).
     """
     scores = network.forward(X, training=True, rng=rng)
     value, delta = loss.value_and_gradient(scores, Y, sample_weight)
     network.backward(delta)
-    total_weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
     n_weights = network.n_weights
     value += penalty.apply(
-        network.params[:n_weights], network.grads[:n_weights], 1.0 / total_weight
+        network.params[:n_weights], network.grads[:n_weights],
+        1.0 / batch_weight(X, sample_weight), include_l2,
     )
     return value
 
@@ -199,10 +207,18 @@ def fit_minibatch(
                 Y_batch = X_batch if Y is None else Y[batch]
                 if corrupt is not None:
                     X_batch = corrupt(X_batch, rng)
+                weights = _gather(sample_weight, batch)
                 value = objective(
-                    network, loss, penalty, X_batch, Y_batch, _gather(sample_weight, batch), rng
+                    network, loss, penalty, X_batch, Y_batch, weights, rng, include_l2=False
                 )
-                optimiser.update(network.params, network.grads)
+                # The L2 gradient is added inside the optimiser's cache-blocked sweep rather than
+                # in a pass of its own; the value comes back as the weights' squared norm.
+                scale = 1.0 / batch_weight(X_batch, weights)
+                squares = optimiser.update(
+                    network.params, network.grads,
+                    weight_decay=penalty.weight_decay(network.n_weights, scale),
+                )
+                value += penalty.l2_value(squares, scale)
                 if max_norm is not None:
                     network.apply_max_norm(max_norm)
                 accumulated += value * batch.shape[0]

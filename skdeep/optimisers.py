@@ -72,7 +72,7 @@ class Optimiser:
         for name in self._state_names():
             setattr(self, name, None)
 
-    def update(self, params, grads):
+    def update(self, params, grads, weight_decay=None):
         """Apply one step to ``params`` in place.
 
         Parameters
@@ -80,7 +80,18 @@ class Optimiser:
         params : ndarray of shape (n_params,)
             Flat parameter vector, modified in place. Its dtype is kept.
         grads : ndarray of shape (n_params,)
-            Gradient of the objective with respect to ``params``; not modified.
+            Gradient of the objective with respect to ``params``; not modified without
+            ``weight_decay``.
+        weight_decay : tuple (n, coefficient), default=None
+            Coupled L2 weight decay on ``params[:n]``: ``coefficient * params[:n]`` is added
+            to that part of ``grads`` block by block, just before each block's step, while
+            the block is in cache (the gradient of an L2 penalty, without a pass of its own).
+
+        Returns
+        -------
+        squares : float
+            ``||params[:n]||^2`` before the step (the penalty's value needs it); 0.0 without
+            ``weight_decay``.
         """
         n_params = params.shape[0]
         if self._scratch is None:
@@ -95,8 +106,16 @@ class Optimiser:
         coefficients = self._coefficients()
         state = [getattr(self, name) for name in self._state_names()]
         block = self._scratch[0].shape[0]
+        n_decayed, decay = weight_decay if weight_decay is not None else (0, 0.0)
+        squares = 0.0
         for start in range(0, n_params, block):
             stop = min(start + block, n_params)
+            if start < n_decayed:
+                end = min(stop, n_decayed)
+                decayed, work = params[start:end], self._scratch[0][: end - start]
+                squares += float(np.dot(decayed, decayed))
+                np.multiply(decayed, decay, out=work)
+                grads[start:end] += work
             self._step(
                 coefficients,
                 params[start:stop],
@@ -104,6 +123,7 @@ class Optimiser:
                 [array[start:stop] for array in state],
                 [work[: stop - start] for work in self._scratch],
             )
+        return squares
 
     def _coefficients(self):
         """Return the scalars of the current step (``self._t`` is already incremented).

@@ -29,7 +29,19 @@ class WeightPenalty:
         self.alpha = alpha
         self.l1 = l1
 
-    def apply(self, weights, grad_weights, scale):
+    def weight_decay(self, n_weights, scale):
+        """The L2 term as an optimiser's coupled weight decay: ``(n_weights, alpha * scale)``.
+
+        The mini-batch loop hands this to ``Optimiser.update``, which adds the L2 gradient inside
+        its own sweep; None without an L2 term.
+        """
+        return (n_weights, float(self.alpha * scale)) if self.alpha else None
+
+    def l2_value(self, squares, scale):
+        """The L2 term's value from ``squares = ||W||^2`` (as ``Optimiser.update`` returns it)."""
+        return 0.5 * self.alpha * scale * squares
+
+    def apply(self, weights, grad_weights, scale, include_l2=True):
         """Add the penalty's gradient to ``grad_weights`` in place and return its value.
 
         Parameters
@@ -40,13 +52,16 @@ class WeightPenalty:
             The matching block of the flat gradient, updated in place.
         scale : float
             ``1 / sum(sample_weight)`` of the batch.
+        include_l2 : bool, default=True
+            False when the optimiser applies the L2 term as weight decay (see
+            :meth:`weight_decay`); only the L1 term is applied then.
 
         Returns
         -------
         value : float
         """
         value = 0.0
-        if self.alpha:
+        if self.alpha and include_l2:
             # In cache-sized blocks: the dot product and the update read each block once from L2
             # instead of streaming the whole weight vector from memory twice.
             factor = float(self.alpha * scale)

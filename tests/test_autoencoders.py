@@ -101,9 +101,9 @@ def test_noise_corrupts_only_the_input_batch(monkeypatch, digits):
     seen = []
     original = skdeep._training.objective
 
-    def spy(network, loss, penalty, X_batch, Y_batch, *args):
+    def spy(network, loss, penalty, X_batch, Y_batch, *args, **kwargs):
         seen.append((X_batch.copy(), Y_batch.copy()))
-        return original(network, loss, penalty, X_batch, Y_batch, *args)
+        return original(network, loss, penalty, X_batch, Y_batch, *args, **kwargs)
 
     monkeypatch.setattr(skdeep._training, "objective", spy)
     before = X.copy()

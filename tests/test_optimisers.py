@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
+import skdeep.optimisers
 from skdeep.optimisers import (
     OPTIMISERS,
     SGD,
@@ -196,13 +197,32 @@ def test_update_is_in_place_on_a_view(cls, hyper, reference):
     params[...] = initial
     grad_before = grad.copy()
     optimiser = cls(**hyper)
-    assert optimiser.update(params, grad) is None
+    assert optimiser.update(params, grad) == 0.0
     assert_allclose(buffer[2 : 2 + N_PARAMS], reference(initial, [grad], **hyper))
     assert_array_equal(buffer[:2], 0.0)
     assert_array_equal(buffer[2 + N_PARAMS :], 0.0)
     assert_array_equal(grad, grad_before)
     assert not any(np.shares_memory(array, buffer) or np.shares_memory(array, grad)
                    for array in array_attributes(optimiser))
+
+
+@pytest.mark.parametrize("block_bytes", [None, 16], ids=["one-block", "many-blocks"])
+@pytest.mark.parametrize("cls, hyper, reference", CASES)
+def test_weight_decay_is_the_l2_gradient_added_in_the_sweep(
+    cls, hyper, reference, block_bytes, monkeypatch
+):
+    # Decaying the first n entries must equal a plain step on grad + c * params[:n] (and zero
+    # beyond n), and report the squared norm of params[:n] before the step, whatever the blocks.
+    if block_bytes is not None:
+        monkeypatch.setattr(skdeep.optimisers, "BLOCK_BYTES", block_bytes)
+    initial, (grad,) = make_problem(1)
+    n, coefficient = N_PARAMS // 2, 0.3
+    decayed_grad = grad.copy()
+    decayed_grad[:n] += coefficient * initial[:n]
+    params = initial.copy()
+    squares = cls(**hyper).update(params, grad.copy(), weight_decay=(n, coefficient))
+    assert squares == pytest.approx(float(initial[:n] @ initial[:n]), rel=1e-12)
+    assert_allclose(params, reference(initial, [decayed_grad], **hyper))
 
 
 @pytest.mark.parametrize("momentum, n_state", [(0.0, 0), (0.9, 1)])
