@@ -36,7 +36,6 @@ import warnings
 from pathlib import Path
 
 import dask
-import dask.array as da
 import joblib
 import numpy as np
 from dask_ml.wrappers import Incremental
@@ -55,6 +54,7 @@ from threadpoolctl import threadpool_limits
 
 from skdeep import DeepMLPClassifier, DenoisingAutoencoderTransformer
 from skdeep.datasets import load_mnist_sample
+from skdeep.streaming import dask_array_from_npy
 
 
 class Clock:
@@ -217,25 +217,6 @@ def adaptive_search(clock, seeds):
 
 
 # ---------------------------------------------------------------------------------- (c)
-def read_rows(path, start, stop):
-    """Rows ``start:stop`` of a .npy file; only those rows are read from disk."""
-    return np.array(np.load(path, mmap_mode="r")[start:stop])
-
-
-def dask_array_from_npy(path, rows):
-    """A dask array over a .npy file, one task reading each block of ``rows`` rows."""
-    on_disk = np.load(path, mmap_mode="r")  # reads the header only
-    n = on_disk.shape[0]
-    blocks = []
-    for start in range(0, n, rows):
-        stop = min(start + rows, n)
-        blocks.append(da.from_delayed(
-            dask.delayed(read_rows)(path, start, stop),
-            shape=(stop - start, *on_disk.shape[1:]), dtype=on_disk.dtype,
-        ))
-    return da.concatenate(blocks)
-
-
 def stream_blocks(estimator, X, y, epochs, **kwargs):
     streamed = Incremental(estimator, random_state=0)
     for _ in range(epochs):

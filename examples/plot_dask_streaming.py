@@ -34,8 +34,6 @@ import time
 import warnings
 from pathlib import Path
 
-import dask
-import dask.array as da
 import matplotlib.pyplot as plt
 import numpy as np
 from dask_ml.wrappers import Incremental
@@ -46,6 +44,7 @@ from threadpoolctl import threadpool_limits
 
 from skdeep import DeepMLPClassifier, DenoisingAutoencoderTransformer
 from skdeep.datasets import load_mnist_sample
+from skdeep.streaming import dask_array_from_npy
 
 CHUNK_ROWS = 4000
 N_ROWS = 32_000
@@ -91,25 +90,6 @@ def write_training_set(directory, rng):
         y_file[start : start + CHUNK_ROWS] = y_train[rows]
     X_file.flush()
     y_file.flush()
-
-
-def read_rows(path, start, stop):
-    """Rows ``start:stop`` of a .npy file; only those rows are read from disk."""
-    return np.array(np.load(path, mmap_mode="r")[start:stop])
-
-
-def dask_array_from_npy(path, rows):
-    """A dask array over a .npy file, one task reading each block of ``rows`` rows."""
-    on_disk = np.load(path, mmap_mode="r")  # reads the header only
-    n = on_disk.shape[0]
-    blocks = []
-    for start in range(0, n, rows):
-        stop = min(start + rows, n)
-        blocks.append(da.from_delayed(
-            dask.delayed(read_rows)(path, start, stop),
-            shape=(stop - start, *on_disk.shape[1:]), dtype=on_disk.dtype,
-        ))
-    return da.concatenate(blocks)
 
 
 # %%

@@ -367,3 +367,16 @@ def test_incremental_streams_chunks_from_disk(client, digits, tmp_path, store):
     assert_array_equal(
         from_disk.estimator_.predict_proba(X_test), from_memory.estimator_.predict_proba(X_test)
     )
+
+
+def test_dask_array_from_npy_reads_blocks_lazily(tmp_path):
+    from skdeep.streaming import dask_array_from_npy
+
+    data = np.arange(300_000.0).reshape(100_000, 3)
+    path = tmp_path / "X.npy"
+    np.save(path, data)
+    array = dask_array_from_npy(path, rows=40_000)
+    assert array.chunks == ((40_000, 40_000, 20_000), (3,))
+    # The graph holds the file name and row ranges, not the 2.4 MB of data.
+    assert len(pickle.dumps(dict(array.__dask_graph__()))) < 20_000
+    np.testing.assert_array_equal(array.compute(), data)

@@ -38,6 +38,7 @@ DOCUMENTED_MODULES = [
     "skdeep.layers",
     "skdeep.noise",
     "skdeep.plotting",
+    "skdeep.streaming",
 ]
 
 EXAMPLE_ORDER = [
