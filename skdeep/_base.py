@@ -136,11 +136,11 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         """The configured rate of each Dropout layer, in network order (for annealing)."""
         return []
 
-    def _corruption(self):
+    def _corruption(self, spec):
         """``corrupt(X_batch, rng)`` applied to each training input batch, or None."""
         return None
 
-    def _after_initialise(self, X, Y, y_scoring, sample_weight, incremental):
+    def _after_initialise(self, spec, X, Y, y_scoring, sample_weight, incremental):
         """Called once on a freshly built network before training (pretraining)."""
 
     def _stratify_validation(self, y):
@@ -204,7 +204,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         n_outputs = X.shape[1] if Y is None else Y.shape[1]
         if first_pass:
             self._initialise(spec, X, n_outputs)
-            self._after_initialise(X, Y, y_scoring, sample_weight, incremental)
+            self._after_initialise(spec, X, Y, y_scoring, sample_weight, incremental)
         elif Y is not None and n_outputs != self._network.dense_layers[-1].n_outputs:
             raise ValueError(
                 f"y has {n_outputs} outputs, but {self.__class__.__name__} was fitted with "
@@ -318,7 +318,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
                 on_epoch_end=reporter, max_norm=self.max_norm,
                 dropout_rates=self._dropout_rates(prepared.spec),
                 anneal_dropout=getattr(self, "anneal_dropout", False),
-                corrupt=self._corruption(), incremental=incremental,
+                corrupt=self._corruption(prepared.spec), incremental=incremental,
             )
         finally:
             reporter.close()

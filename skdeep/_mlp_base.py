@@ -68,6 +68,6 @@ class BaseDeepMLP(BaseNetworkEstimator):
     def _dropout_rates(self, spec):
         return [rate for rate in [self.input_dropout, *spec["dropout"]] if rate > 0]
 
-    def _after_initialise(self, X, Y, y_scoring, sample_weight, incremental):
+    def _after_initialise(self, spec, X, Y, y_scoring, sample_weight, incremental):
         if self.pretraining is not None:
-            pretrain(self, X, y_scoring, sample_weight)
+            pretrain(self, X, y_scoring, sample_weight, spec["dropout"])

@@ -19,7 +19,6 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import TRAINING_CONSTRAINTS
-from ._validation import per_layer
 from ._autoencoder_base import check_noise
 from .autoencoders import StackedAutoencoder
 from .layers import BatchNorm, copy_layer_state
@@ -134,7 +133,7 @@ def _supervised(estimator, X, y, sample_weight, target_blocks, dropout):
         _transfer(hidden_blocks(trained, trained.dense_layers[:1]), [(dense, norm)])
 
 
-def pretrain(estimator, X, y, sample_weight):
+def pretrain(estimator, X, y, sample_weight, dropout):
     """Initialise the hidden layers of ``estimator._network`` by greedy layer-wise pretraining.
 
     Parameters
@@ -145,12 +144,13 @@ def pretrain(estimator, X, y, sample_weight):
     y : ndarray
         Targets as the estimator's ``fit`` takes them (for 'supervised').
     sample_weight : ndarray of shape (n_samples,) or None
+    dropout : list of float
+        The checked dropout rate of each hidden layer (for 'supervised').
     """
     network = estimator._network
     target_blocks = hidden_blocks(network, network.dense_layers[:-1])
     sizes = [dense.n_outputs for dense, _ in target_blocks]
     if estimator.pretraining == "supervised":
-        dropout = per_layer(estimator.dropout, len(sizes), "dropout")
         _supervised(estimator, X, y, sample_weight, target_blocks, dropout)
         return
     if isinstance(estimator.pretraining, str):

@@ -176,9 +176,8 @@ class DenoisingAutoencoderTransformer(BaseAutoencoder):
         decoder = TiedDense(encoder) if self.tied_weights else Dense(self.n_components, n_features)
         return Network([*layers, decoder], dtype=dtype)
 
-    def _corruption(self):
-        level = self._check_hyperparameters()["noise_level"]
-        return make_corruption(self.noise, level)
+    def _corruption(self, spec):
+        return make_corruption(self.noise, spec["noise_level"])
 
 
 class StackedAutoencoder(BaseAutoencoder):
@@ -362,8 +361,7 @@ class StackedAutoencoder(BaseAutoencoder):
             random_state=int(self._rng.integers(np.iinfo(np.int32).max)),
         )
 
-    def _after_initialise(self, X, Y, y_scoring, sample_weight, incremental):
-        spec = self._check_hyperparameters()
+    def _after_initialise(self, spec, X, Y, y_scoring, sample_weight, incremental):
         self.autoencoders_ = []
         codes = X
         for depth, encoder in enumerate(self._encoders):
@@ -389,5 +387,5 @@ class StackedAutoencoder(BaseAutoencoder):
             return
         super()._train(prepared, incremental, validation, callback_context)
 
-    def _corruption(self):
-        return make_corruption(self.noise, self._check_hyperparameters()["noise_levels"][0])
+    def _corruption(self, spec):
+        return make_corruption(self.noise, spec["noise_levels"][0])
