@@ -11,14 +11,11 @@ test accuracy on held-out rows after the timed epochs. Nothing is asserted: the 
 ``benchmarks/README.md``. PyTorch rows are skipped, with a note, when torch is not installed.
 """
 
-import argparse
 import tracemalloc
-import warnings
 
 import common
 import numpy as np
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 
 from skdeep import DeepMLPClassifier
@@ -32,17 +29,6 @@ def _sklearn_like(cls, hidden, epochs, batch_size, **params):
         hidden_layer_sizes=hidden, batch_size=batch_size, max_iter=epochs, tol=0.0,
         n_iter_no_change=10**9, random_state=0, **params,
     )
-
-
-def _epoch_timer(make, X, y, epochs, keep):
-    """A contender for ``common.run_rounds``: fits a fresh model, keeps it, returns s/epoch."""
-
-    def measure():
-        seconds, model = common.timed(make().fit, X, y)
-        keep.append(model)
-        return seconds / epochs
-
-    return measure
 
 
 def _torch_timer(torch, X, y, epochs, keep, **params):
@@ -84,7 +70,7 @@ def classifier_case(args, torch, title, hidden, *, solver, activation, extra=Non
         sizes = [X.shape[1], *hidden, 10]
         contenders["GEMM bound"] = lambda: common.gemm_bound_epoch(X, sizes, args.batch_size)
     kept["skdeep f32"] = []
-    contenders["skdeep f32"] = _epoch_timer(
+    contenders["skdeep f32"] = common.fit_timer(
         lambda: _sklearn_like(DeepMLPClassifier, hidden, args.epochs, args.batch_size, **params),
         X, y, args.epochs, kept["skdeep f32"],
     )
@@ -93,7 +79,7 @@ def classifier_case(args, torch, title, hidden, *, solver, activation, extra=Non
                                                                "learning_rate_init")}
         for name, dtype in (("MLPClassifier f32", np.float32), ("MLPClassifier f64", np.float64)):
             kept[name] = []
-            contenders[name] = _epoch_timer(
+            contenders[name] = common.fit_timer(
                 lambda: _sklearn_like(MLPClassifier, hidden, args.epochs, args.batch_size,
                                       **sk_params),
                 X.astype(dtype), y, args.epochs, kept[name],
@@ -124,11 +110,11 @@ def batch_norm_dropout_case(args, torch):
     hidden = (500, 500)
     kept = {"plain": [], "batch norm + dropout": []}
     contenders = {
-        "plain": _epoch_timer(
+        "plain": common.fit_timer(
             lambda: _sklearn_like(DeepMLPClassifier, hidden, args.epochs, args.batch_size),
             X, y, args.epochs, kept["plain"],
         ),
-        "batch norm + dropout": _epoch_timer(
+        "batch norm + dropout": common.fit_timer(
             lambda: _sklearn_like(DeepMLPClassifier, hidden, args.epochs, args.batch_size,
                                   batch_norm=True, dropout=0.2),
             X, y, args.epochs, kept["batch norm + dropout"],
@@ -249,23 +235,9 @@ def memory_case(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--epochs", type=int, default=5, help="epochs per timed fit")
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--n-train", type=int, default=8000,
-                        help="training rows of MNIST-10k; the rest are the test rows")
-    parser.add_argument("--no-torch", action="store_true")
-    args = parser.parse_args()
-
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    limiter = common.set_threads(args.threads)  # noqa: F841 (the limit lasts while it lives)
-    torch = None if args.no_torch else common.torch_or_none()
-    print(common.machine_notes(args.threads))
-    if torch is None:
-        print("note: PyTorch not available (pip install torch to add its rows); skipping them.")
+    args = common.benchmark_parser(
+        __doc__.splitlines()[0], CASES, threads=2, epochs=5).parse_args()
+    limiter, torch = common.start(args)  # noqa: F841 (the limit lasts while the limiter lives)
 
     headline_models = None
     if "headline" in args.cases or "predict" in args.cases:

@@ -4,13 +4,16 @@ Nothing here is part of skdeep. PyTorch is optional: ``torch_or_none`` returns N
 scripts print a note and skip the PyTorch rows) when it is not installed.
 """
 
+import argparse
 import itertools
 import os
 import platform
 import resource
 import time
+import warnings
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skdeep.datasets import load_mnist_sample
@@ -25,6 +28,34 @@ def set_threads(n_threads):
     if torch is not None:
         torch.set_num_threads(n_threads)
     return threadpool_limits(n_threads)
+
+
+def benchmark_parser(description, cases, *, threads, epochs):
+    """The command line every timing script shares: cases, threads, rounds, epochs, data size."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--cases", nargs="+", choices=cases, default=list(cases))
+    parser.add_argument("--threads", type=int, default=threads)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=epochs, help="(fine-tuning) epochs per fit")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--n-train", type=int, default=8000,
+                        help="training rows of MNIST-10k; the rest are the test rows")
+    parser.add_argument("--no-torch", action="store_true")
+    return parser
+
+
+def start(args):
+    """Set the thread count, print where the figures come from; return ``(limiter, torch)``.
+
+    The limiter must stay referenced for the limit to hold; ``torch`` is None without PyTorch.
+    """
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    limiter = set_threads(args.threads)
+    torch = None if args.no_torch else torch_or_none()
+    print(machine_notes(args.threads))
+    if torch is None:
+        print("note: PyTorch not available (pip install torch to add its rows); skipping them.")
+    return limiter, torch
 
 
 def torch_or_none():
@@ -125,6 +156,17 @@ def timed(function, *args, **kwargs):
     return time.perf_counter() - start, result
 
 
+def fit_timer(make, X, y, epochs, keep):
+    """A contender for :func:`run_rounds`: fits ``make()``, keeps the model, returns s/epoch."""
+
+    def measure():
+        seconds, model = timed(make().fit, X, y)
+        keep.append(model)
+        return seconds / epochs
+
+    return measure
+
+
 def gemm_bound_epoch(X, sizes, batch_size):
     """Seconds for the matrix products one epoch of back-propagation cannot avoid, in float32.
 
@@ -214,3 +256,48 @@ def torch_fit(torch, X, y, hidden, *, epochs, batch_size, solver="adam", learnin
 def torch_accuracy(torch, model, X, y):
     with torch.no_grad():
         return float((model(torch.from_numpy(X)).argmax(1).numpy() == y).mean())
+
+
+def torch_autoencoder_fit(torch, X, n_components, *, epochs, batch_size, noise_level=0.3,
+                          learning_rate=1e-3, alpha=1e-4, seed=0):
+    """The PyTorch twin of ``DenoisingAutoencoderTransformer``'s defaults.
+
+    Tied weights, relu code, masking noise on the input batch only, the mean over the batch of
+    the summed sigmoid cross-entropy against the clean batch, Adam with scikit-learn's L2
+    scaling (``alpha / batch_size`` on the weight matrix only). Returns ``(weight, encoder_bias,
+    decoder_bias)``.
+    """
+    functional = torch.nn.functional
+    torch.manual_seed(seed)
+    X_t = torch.from_numpy(X)
+    encoder = torch.nn.Linear(X.shape[1], n_components)
+    decoder_bias = torch.nn.Parameter(torch.zeros(X.shape[1]))
+    optimiser = torch.optim.Adam(
+        [{"params": [encoder.weight], "weight_decay": alpha / batch_size},
+         {"params": [encoder.bias, decoder_bias], "weight_decay": 0.0}],
+        lr=learning_rate, eps=1e-8,
+    )
+    n = X.shape[0]
+    for _ in range(epochs):
+        order = torch.randperm(n)
+        for first in range(0, n, batch_size):
+            clean = X_t[order[first : first + batch_size]]
+            noisy = clean * (torch.rand_like(clean) >= noise_level)
+            scores = functional.linear(torch.relu(encoder(noisy)), encoder.weight.t(), decoder_bias)
+            loss = functional.binary_cross_entropy_with_logits(scores, clean, reduction="sum")
+            optimiser.zero_grad(set_to_none=True)
+            (loss / clean.shape[0]).backward()
+            optimiser.step()
+    return encoder.weight.detach(), encoder.bias.detach(), decoder_bias.detach()
+
+
+def torch_reconstruction_loss(torch, parameters, X):
+    """Mean summed sigmoid cross-entropy of clean ``X`` (the negative of skdeep's ``score``)."""
+    weight, encoder_bias, decoder_bias = parameters
+    functional = torch.nn.functional
+    with torch.no_grad():
+        clean = torch.from_numpy(X)
+        codes = torch.relu(functional.linear(clean, weight, encoder_bias))
+        scores = functional.linear(codes, weight.t(), decoder_bias)
+        loss = functional.binary_cross_entropy_with_logits(scores, clean, reduction="sum")
+    return float(loss) / X.shape[0]

@@ -16,24 +16,9 @@ The contract every layer keeps (see ``docs/architecture.md``):
 import numpy as np
 import scipy.sparse as sp
 
+from ._random import bernoulli
 from .activations import ACTIVATIONS
 from .initialisers import initialise_dense
-
-# Bit generators whose raw draws are 64 random bits (MT19937's are 32 bits in a 64-bit word).
-_RAW_64_BIT = (np.random.PCG64, np.random.PCG64DXSM, np.random.Philox, np.random.SFC64)
-
-
-def _random_uint32(rng, shape):
-    """Uniform 32-bit integers from ``rng``: each raw 64-bit draw gives two.
-
-    About twice as fast as ``rng.random(shape, dtype=np.float32)``, which spends a 32-bit
-    draw and a conversion on every 24-bit float.
-    """
-    size = int(np.prod(shape))
-    if isinstance(rng.bit_generator, _RAW_64_BIT):
-        raw = rng.bit_generator.random_raw((size + 1) // 2)
-        return raw.view(np.uint32)[:size].reshape(shape)
-    return rng.integers(0, 2**32, size=shape, dtype=np.uint32)
 
 
 class Layer:
@@ -169,10 +154,7 @@ class Dropout(Layer):
             self._cache_mask = None
             return X
         keep = 1.0 - self.rate
-        # A unit is kept when a uniform 32-bit integer falls below keep * 2**32: the same
-        # Bernoulli(keep) draw as ``rng.random() < keep`` (finer grained than a float32 uniform),
-        # from half as many raw bits.
-        kept = _random_uint32(rng, X.shape) < round(keep * 2.0**32)
+        kept = bernoulli(rng, X.shape, keep)
         mask = np.multiply(kept, 1.0 / keep, dtype=X.dtype)
         self._cache_mask = mask
         if sp.issparse(X):

@@ -14,6 +14,8 @@ noise                  what happens to each input value, independently
 
 import numpy as np
 
+from ._random import bernoulli, random_uint32, threshold
+
 
 def gaussian(X, level, rng):
     """Add zero-mean Gaussian noise with standard deviation ``level``."""
@@ -25,16 +27,17 @@ def gaussian(X, level, rng):
 
 def masking(X, level, rng):
     """Zero each value with probability ``level``."""
-    return X * (rng.random(X.shape, dtype=X.dtype) >= level)
+    return X * bernoulli(rng, X.shape, 1.0 - level)
 
 
 def salt_and_pepper(X, level, rng):
     """Set each value with probability ``level`` to 0 or 1 (equally likely)."""
-    draws = rng.random(X.shape, dtype=X.dtype)
-    corrupted = draws < level
+    draws = random_uint32(rng, X.shape)
+    corrupted = draws < threshold(level)
     noisy = np.array(X, copy=True)
-    # Among the corrupted values draws are uniform on [0, level): the lower half becomes 0.
-    noisy[corrupted] = draws[corrupted] >= level / 2
+    # Among the corrupted values draws are uniform below the level's threshold: the lower half
+    # becomes 0, the upper half 1.
+    noisy[corrupted] = draws[corrupted] >= threshold(level / 2)
     return noisy
 
 

@@ -1,0 +1,158 @@
+"""What one optimiser update costs on the headline's 648,010 float32 parameters, and why.
+
+Usage (from the repository root):
+
+    python benchmarks/bench_optimiser.py --threads 1
+
+Three tables:
+
+1. every skdeep optimiser, one update of the flat vector, without and with the L2 term as
+   weight decay, blocked (the default sweep) and unblocked (one pass over the whole vector at a
+   time), next to PyTorch's ``Adam.step`` on the same parameters (its default CPU
+   implementation, and ``fused=True``);
+2. the cost of each kind of NumPy pass on one 64k-entry block held in cache: an update is a
+   fixed number of these per block, which is where the floor of a NumPy optimiser comes from;
+3. that floor for Adam: its passes times their cost times the number of blocks, against the
+   measured update.
+
+Medians of ``--rounds`` rounds of ``--repeats`` updates; nothing is asserted.
+"""
+
+import argparse
+import time
+
+import common
+import numpy as np
+
+from skdeep import optimisers
+from skdeep.optimisers import make_optimiser
+
+N_PARAMS = 784 * 500 + 500 * 500 + 500 * 10 + 500 + 500 + 10  # the headline network
+N_WEIGHTS = 784 * 500 + 500 * 500 + 500 * 10
+WEIGHT_DECAY = (N_WEIGHTS, 1e-4 / 128)  # alpha / batch_size, as the mini-batch loop passes it
+SOLVERS = ("sgd", "adam", "amsgrad", "adamax", "nadam", "adagrad", "rmsprop", "adadelta")
+# Adam's passes over each block (see Adam._step) and the L2 term's (see Optimiser.update).
+ADAM_PASSES = ("multiply", "add", "square", "multiply", "add", "sqrt", "add", "divide",
+               "multiply", "add")
+L2_PASSES = ("dot", "multiply", "add")
+
+
+def median_seconds(function, rounds, repeats):
+    function()
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            function()
+        times.append((time.perf_counter() - start) / repeats)
+    return float(np.median(times))
+
+
+def update_costs(args, rng):
+    params = (rng.standard_normal(N_PARAMS) * 0.05).astype(np.float32)
+    grads = (rng.standard_normal(N_PARAMS) * 0.01).astype(np.float32)
+    rows = []
+    for name in SOLVERS:
+        row = {"optimiser": name}
+        for block_bytes, blocking in ((optimisers.BLOCK_BYTES, "blocked"), (1 << 40, "unblocked")):
+            saved, optimisers.BLOCK_BYTES = optimisers.BLOCK_BYTES, block_bytes
+            try:
+                for decay, label in ((None, "no L2"), (WEIGHT_DECAY, "L2")):
+                    optimiser = make_optimiser(name, 1e-3)
+                    seconds = median_seconds(
+                        lambda: optimiser.update(params, grads, weight_decay=decay),
+                        args.rounds, args.repeats)
+                    row[f"{blocking}, {label} ms"] = f"{1000 * seconds:.3f}"
+            finally:
+                optimisers.BLOCK_BYTES = saved
+        rows.append(row)
+    columns = ["optimiser"] + [f"{b}, {label} ms" for b in ("blocked", "unblocked")
+                               for label in ("no L2", "L2")]
+    common.print_table(f"One update of {N_PARAMS:,} float32 parameters", rows, columns)
+    return {row["optimiser"]: row for row in rows}
+
+
+def torch_costs(args, torch):
+    rows = []
+    for label, options in (("default", {}), ("fused=True", {"fused": True})):
+        torch.manual_seed(0)
+        weights = torch.nn.Parameter(torch.randn(N_WEIGHTS) * 0.05)
+        biases = torch.nn.Parameter(torch.zeros(N_PARAMS - N_WEIGHTS))
+        weights.grad, biases.grad = torch.randn(N_WEIGHTS) * 0.01, torch.randn(biases.shape[0])
+        try:
+            optimiser = torch.optim.Adam(
+                [{"params": [weights], "weight_decay": WEIGHT_DECAY[1]},
+                 {"params": [biases], "weight_decay": 0.0}], lr=1e-3, **options)
+            seconds = median_seconds(optimiser.step, args.rounds, args.repeats)
+        except (RuntimeError, TypeError) as error:  # fused Adam missing from this build
+            rows.append({"PyTorch Adam.step": label, "ms": f"unavailable ({error})"})
+            continue
+        rows.append({"PyTorch Adam.step": label, "ms": f"{1000 * seconds:.3f}"})
+    common.print_table("PyTorch's Adam on the same parameters (L2 on the weights)", rows,
+                       ["PyTorch Adam.step", "ms"])
+
+
+def pass_costs(args, rng):
+    block = optimisers.BLOCK_BYTES // 4
+    x = np.abs(rng.standard_normal(block)).astype(np.float32) + 0.1
+    y = rng.standard_normal(block).astype(np.float32)
+    out = np.empty_like(x)
+    passes = {
+        "multiply": lambda: np.multiply(x, 0.9, out=out),
+        "add": lambda: np.add(out, y, out=out),
+        "square": lambda: np.square(y, out=out),
+        "sqrt": lambda: np.sqrt(x, out=out),
+        "divide": lambda: np.divide(y, x, out=out),
+        "dot": lambda: np.dot(x, x),
+    }
+    costs = {name: median_seconds(function, args.rounds, 20 * args.repeats)
+             for name, function in passes.items()}
+    common.print_table(
+        f"One NumPy pass over a block of {block:,} float32 entries, in cache",
+        [{"pass": name, "us": f"{1e6 * seconds:.2f}"} for name, seconds in costs.items()],
+        ["pass", "us"],
+    )
+    return costs, block
+
+
+def adam_floor(costs, block, measured):
+    n_blocks = -(-N_PARAMS // block)
+    n_decayed_blocks = -(-N_WEIGHTS // block)
+    adam = n_blocks * sum(costs[name] for name in ADAM_PASSES)
+    l2 = n_decayed_blocks * sum(costs[name] for name in L2_PASSES)
+    rows = [
+        {"": "Adam, passes in cache only", "ms": f"{1000 * adam:.3f}",
+         "measured ms": measured["adam"]["blocked, no L2 ms"]},
+        {"": "Adam + L2, passes in cache only", "ms": f"{1000 * (adam + l2):.3f}",
+         "measured ms": measured["adam"]["blocked, L2 ms"]},
+    ]
+    common.print_table(
+        f"Floor of a NumPy Adam: {len(ADAM_PASSES)} passes per block (+{len(L2_PASSES)} for "
+        f"L2) x {n_blocks} blocks; the rest of the measured time is the first read of each block "
+        "from memory",
+        rows, ["", "ms", "measured ms"],
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--no-torch", action="store_true")
+    args = parser.parse_args()
+    limiter = common.set_threads(args.threads)  # noqa: F841 (the limit lasts while it lives)
+    torch = None if args.no_torch else common.torch_or_none()
+    print(common.machine_notes(args.threads))
+    rng = np.random.default_rng(0)
+    with common.ForeignLoad() as load:
+        measured = update_costs(args, rng)
+        if torch is not None:
+            torch_costs(args, torch)
+        costs, block = pass_costs(args, rng)
+        adam_floor(costs, block, measured)
+    print(load.note())
+
+
+if __name__ == "__main__":
+    main()
