@@ -69,6 +69,9 @@ def classifier_case(args, torch, title, hidden, *, solver, activation, extra=Non
     if bound:
         sizes = [X.shape[1], *hidden, 10]
         contenders["GEMM bound"] = lambda: common.gemm_bound_epoch(X, sizes, args.batch_size)
+        if torch is not None:
+            contenders["GEMM bound, PyTorch"] = lambda: common.gemm_bound_epoch(
+                X, sizes, args.batch_size, torch)
     kept["skdeep f32"] = []
     contenders["skdeep f32"] = common.fit_timer(
         lambda: _sklearn_like(DeepMLPClassifier, hidden, args.epochs, args.batch_size, **params),
@@ -91,6 +94,13 @@ def classifier_case(args, torch, title, hidden, *, solver, activation, extra=Non
             batch_size=args.batch_size, solver=solver, activation=activation,
             learning_rate=params.get("learning_rate_init", 1e-3), **(torch_extra or {}),
         )
+        if solver == "adam":
+            kept["PyTorch, fused Adam"] = []
+            contenders["PyTorch, fused Adam"] = _torch_timer(
+                torch, X, y, args.epochs, kept["PyTorch, fused Adam"], hidden=hidden,
+                batch_size=args.batch_size, activation=activation, fused=True,
+                **(torch_extra or {}),
+            )
     with common.ForeignLoad() as load:
         times = common.run_rounds(contenders, args.rounds)
     accuracies = {name: _accuracy(models[-1], X_test, y_test, torch) for name, models in kept.items()}
@@ -192,6 +202,8 @@ def predict_case(args, torch, kept):
     X, _ = common.load_mnist_sample(return_X_y=True)
     contenders = {}
     for name, models in kept.items():
+        if "fused" in name:  # the same network as "PyTorch": predicting does not involve Adam
+            continue
         model = models[-1]
         if name.startswith("MLPClassifier f64"):
             data = X.astype(np.float64)

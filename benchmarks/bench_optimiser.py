@@ -20,6 +20,7 @@ Medians of ``--rounds`` rounds of ``--repeats`` updates; nothing is asserted.
 
 import argparse
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import common
 import numpy as np
@@ -70,6 +71,41 @@ def update_costs(args, rng):
                                for label in ("no L2", "L2")]
     common.print_table(f"One update of {N_PARAMS:,} float32 parameters", rows, columns)
     return {row["optimiser"]: row for row in rows}
+
+
+def two_thread_costs(args, rng):
+    """Adam + L2 in one sweep, against the two halves of the vector on two Python threads.
+
+    NumPy releases the GIL inside each pass, so the halves run in parallel when the machine
+    has a second core to give; Adam is element-wise, so each half keeps its own state.
+    """
+    params = (rng.standard_normal(N_PARAMS) * 0.05).astype(np.float32)
+    grads = (rng.standard_normal(N_PARAMS) * 0.01).astype(np.float32)
+    half = (N_PARAMS // 2) // 1024 * 1024
+    whole, first, second = make_optimiser("adam", 1e-3), make_optimiser("adam", 1e-3), \
+        make_optimiser("adam", 1e-3)
+    decay = WEIGHT_DECAY[1]
+
+    def one_thread():
+        whole.update(params, grads, weight_decay=WEIGHT_DECAY)
+
+    with ThreadPoolExecutor(1) as worker:
+        def two_threads():
+            pending = worker.submit(second.update, params[half:], grads[half:],
+                                    (N_WEIGHTS - half, decay))
+            first.update(params[:half], grads[:half], weight_decay=(half, decay))
+            pending.result()
+
+        times = common.run_rounds(
+            {"one thread": lambda: median_seconds(one_thread, 1, args.repeats),
+             "two threads": lambda: median_seconds(two_threads, 1, args.repeats)},
+            args.rounds)
+    common.print_table(
+        "Adam + L2, one sweep vs two halves on two Python threads", [
+            {"sweep": name, "median ms": f"{1000 * np.median(values):.3f}",
+             "ratio to one thread": f"{common.ratio_median(times, name, 'one thread'):.2f}"}
+            for name, values in times.items()],
+        ["sweep", "median ms", "ratio to one thread"])
 
 
 def torch_costs(args, torch):
@@ -149,6 +185,7 @@ def main():
         measured = update_costs(args, rng)
         if torch is not None:
             torch_costs(args, torch)
+        two_thread_costs(args, rng)
         costs, block = pass_costs(args, rng)
         adam_floor(costs, block, measured)
     print(load.note())

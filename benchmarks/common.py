@@ -167,19 +167,26 @@ def fit_timer(make, X, y, epochs, keep):
     return measure
 
 
-def gemm_bound_epoch(X, sizes, batch_size):
+def gemm_bound_epoch(X, sizes, batch_size, torch=None):
     """Seconds for the matrix products one epoch of back-propagation cannot avoid, in float32.
 
     Per batch: the forward product of each layer, and in the backward pass ``A.T @ delta`` for
     every weight matrix and ``delta @ W.T`` for every layer but the first. Every output is
     preallocated and batches are contiguous slices (no gathering), so nothing but BLAS is timed.
+    With ``torch`` the same products run through ``torch.matmul`` (PyTorch's BLAS, MKL in the
+    CPU wheels) instead of ``np.matmul`` (NumPy's OpenBLAS).
     """
     rng = np.random.default_rng(0)
     weights = [
         (rng.standard_normal((n_in, n_out)) * 0.05).astype(np.float32)
         for n_in, n_out in itertools.pairwise(sizes)
     ]
-    grads = [np.empty_like(w) for w in weights]
+    if torch is None:
+        matmul, empty = np.matmul, (lambda *shape: np.empty(shape, np.float32))
+    else:
+        X, weights = torch.from_numpy(X), [torch.from_numpy(w) for w in weights]
+        matmul, empty = torch.matmul, (lambda *shape: torch.empty(shape, dtype=torch.float32))
+    grads = [empty(*w.shape) for w in weights]
     buffers = {}
     start = time.perf_counter()
     for first in range(0, X.shape[0], batch_size):
@@ -187,18 +194,18 @@ def gemm_bound_epoch(X, sizes, batch_size):
         n = batch.shape[0]
         if n not in buffers:
             buffers[n] = (
-                [np.empty((n, n_out), np.float32) for n_out in sizes[1:]],
-                [np.empty((n, n_in), np.float32) for n_in in sizes[1:-1]],
+                [empty(n, n_out) for n_out in sizes[1:]],
+                [empty(n, n_in) for n_in in sizes[1:-1]],
             )
         outputs, deltas = buffers[n]
         inputs = [batch, *outputs[:-1]]
         for A, W, out in zip(inputs, weights, outputs):
-            np.matmul(A, W, out=out)
+            matmul(A, W, out=out)
         delta = outputs[-1]
         for layer in range(len(weights) - 1, -1, -1):
-            np.matmul(inputs[layer].T, delta, out=grads[layer])
+            matmul(inputs[layer].T, delta, out=grads[layer])
             if layer > 0:
-                np.matmul(delta, weights[layer].T, out=deltas[layer - 1])
+                matmul(delta, weights[layer].T, out=deltas[layer - 1])
                 delta = deltas[layer - 1]
     return time.perf_counter() - start
 
@@ -221,11 +228,12 @@ def torch_mlp(torch, n_in, hidden, n_out, activation="relu", batch_norm=False, d
 
 def torch_fit(torch, X, y, hidden, *, epochs, batch_size, solver="adam", learning_rate=1e-3,
               alpha=1e-4, momentum=0.9, activation="relu", batch_norm=False, dropout=0.0,
-              seed=0):
+              seed=0, fused=False):
     """Train like MLPClassifier does (same L2 scaling: alpha / batch on the weights) in PyTorch.
 
     Returns the trained model. Building the model is inside the call, as initialisation is
-    inside ``fit`` for the NumPy libraries.
+    inside ``fit`` for the NumPy libraries. ``fused=True`` uses PyTorch's fused (compiled,
+    one-kernel) Adam instead of its default CPU implementation.
     """
     torch.manual_seed(seed)
     X_t = torch.from_numpy(X)
@@ -235,7 +243,8 @@ def torch_fit(torch, X, y, hidden, *, epochs, batch_size, solver="adam", learnin
     others = [p for name, p in model.named_parameters() if not (name.endswith("weight") and p.ndim == 2)]
     groups = [{"params": weights, "weight_decay": alpha / batch_size}, {"params": others, "weight_decay": 0.0}]
     if solver == "adam":
-        optimiser = torch.optim.Adam(groups, lr=learning_rate, eps=1e-8)
+        optimiser = torch.optim.Adam(groups, lr=learning_rate, eps=1e-8,
+                                     **({"fused": True} if fused else {}))
     else:
         optimiser = torch.optim.SGD(groups, lr=learning_rate, momentum=momentum, nesterov=True)
     loss_function = torch.nn.CrossEntropyLoss()
