@@ -29,12 +29,6 @@ from skdeep import DeepMLPClassifier, DenoisingAutoencoderTransformer, StackedAu
 CASES = ("dae", "pretraining")
 
 
-def _fixed_epochs(epochs, batch_size):
-    # tol=0 and a huge n_iter_no_change: every fit runs exactly ``epochs`` epochs.
-    return {"max_iter": epochs, "batch_size": batch_size, "tol": 0.0, "n_iter_no_change": 10**9,
-            "random_state": 0}
-
-
 def dae_case(args, torch):
     """Epoch time of a denoising autoencoder: skdeep, PyTorch, the GEMM bound, BernoulliRBM."""
     X, _, X_test, _ = common.mnist_split(args.n_train)
@@ -45,7 +39,7 @@ def dae_case(args, torch):
             X, [X.shape[1], n_components, X.shape[1]], args.batch_size),
         "skdeep f32": common.fit_timer(
             lambda: DenoisingAutoencoderTransformer(
-                n_components=n_components, **_fixed_epochs(args.epochs, args.batch_size)),
+                n_components=n_components, **common.fixed_epochs(args.epochs, args.batch_size)),
             X, None, args.epochs, kept["skdeep f32"],
         ),
         "BernoulliRBM f32": common.fit_timer(
@@ -87,7 +81,7 @@ def pretraining_case(args):
     """What greedy layer-wise pretraining adds to a fit of the headline classifier."""
     X, y, X_test, y_test = common.mnist_split(args.n_train)
     hidden = (500, 500)
-    fixed = _fixed_epochs(args.epochs, args.batch_size)
+    fixed = common.fixed_epochs(args.epochs, args.batch_size)
     pretraining = {"pretraining_max_iter": args.pretraining_epochs}
     makers = {
         "plain fit": lambda: DeepMLPClassifier(hidden, **fixed),
@@ -96,7 +90,7 @@ def pretraining_case(args):
         "pretraining='supervised'": lambda: DeepMLPClassifier(
             hidden, pretraining="supervised", **pretraining, **fixed),
         "StackedAutoencoder alone": lambda: StackedAutoencoder(
-            hidden, **_fixed_epochs(args.pretraining_epochs, args.batch_size)),
+            hidden, **common.fixed_epochs(args.pretraining_epochs, args.batch_size)),
     }
     kept = {name: [] for name in makers}
     contenders = {

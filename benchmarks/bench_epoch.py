@@ -24,11 +24,7 @@ CASES = ("headline", "batchnorm-dropout", "deep-sigmoid-sgd", "lbfgs", "predict"
 
 
 def _sklearn_like(cls, hidden, epochs, batch_size, **params):
-    # tol=0 and a huge n_iter_no_change: every fit runs exactly ``epochs`` epochs.
-    return cls(
-        hidden_layer_sizes=hidden, batch_size=batch_size, max_iter=epochs, tol=0.0,
-        n_iter_no_change=10**9, random_state=0, **params,
-    )
+    return cls(hidden_layer_sizes=hidden, **common.fixed_epochs(epochs, batch_size), **params)
 
 
 def _torch_timer(torch, X, y, epochs, keep, **params):

@@ -82,8 +82,7 @@ def two_thread_costs(args, rng):
     params = (rng.standard_normal(N_PARAMS) * 0.05).astype(np.float32)
     grads = (rng.standard_normal(N_PARAMS) * 0.01).astype(np.float32)
     half = (N_PARAMS // 2) // 1024 * 1024
-    whole, first, second = make_optimiser("adam", 1e-3), make_optimiser("adam", 1e-3), \
-        make_optimiser("adam", 1e-3)
+    whole, first, second = (make_optimiser("adam", 1e-3) for _ in range(3))
     decay = WEIGHT_DECAY[1]
 
     def one_thread():
@@ -177,9 +176,7 @@ def main():
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--no-torch", action="store_true")
     args = parser.parse_args()
-    limiter = common.set_threads(args.threads)  # noqa: F841 (the limit lasts while it lives)
-    torch = None if args.no_torch else common.torch_or_none()
-    print(common.machine_notes(args.threads))
+    limiter, torch = common.start(args)  # noqa: F841 (the limit lasts while the limiter lives)
     rng = np.random.default_rng(0)
     with common.ForeignLoad() as load:
         measured = update_costs(args, rng)

@@ -156,6 +156,16 @@ def timed(function, *args, **kwargs):
     return time.perf_counter() - start, result
 
 
+def fixed_epochs(epochs, batch_size=128):
+    """Estimator parameters under which every fit runs exactly ``epochs`` epochs.
+
+    ``tol=0`` and a huge ``n_iter_no_change`` switch off the convergence test, so that wall time
+    divided by ``epochs`` is the cost of an epoch.
+    """
+    return {"max_iter": epochs, "batch_size": batch_size, "tol": 0.0, "n_iter_no_change": 10**9,
+            "random_state": 0}
+
+
 def fit_timer(make, X, y, epochs, keep):
     """A contender for :func:`run_rounds`: fits ``make()``, keeps the model, returns s/epoch."""
 

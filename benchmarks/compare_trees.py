@@ -66,8 +66,7 @@ def main():
     try:
         variants = dict(load_variant(spec, directory) for spec in args.variants)
         X, y, X_test, y_test = common.mnist_split(args.n_train)
-        params = {"hidden_layer_sizes": (500, 500), "batch_size": 128, "max_iter": args.epochs,
-                  "tol": 0.0, "n_iter_no_change": 10**9, "random_state": 0}
+        params = {"hidden_layer_sizes": (500, 500), **common.fixed_epochs(args.epochs)}
         first_module = next(iter(variants.values()))
         accepted = getattr(first_module, args.estimator)().get_params()
         params = {name: value for name, value in params.items() if name in accepted}

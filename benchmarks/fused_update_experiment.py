@@ -26,11 +26,9 @@ import shutil
 import subprocess
 import tempfile
 import time
-import warnings
 
 import common
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from skdeep import DeepMLPClassifier, optimisers
 
@@ -154,8 +152,7 @@ def update_case(args, compiled):
 def epoch_case(args, torch, compiled):
     X, y, X_test, y_test = common.mnist_split(args.n_train)
     hidden = (500, 500)
-    fixed = {"hidden_layer_sizes": hidden, "batch_size": 128, "max_iter": args.epochs,
-             "tol": 0.0, "n_iter_no_change": 10**9, "random_state": 0}
+    fixed = {"hidden_layer_sizes": hidden, **common.fixed_epochs(args.epochs)}
     shipped = optimisers.OPTIMISERS["adam"]
     kept = {"skdeep, NumPy Adam": [], "skdeep, compiled Adam": []}
 
@@ -205,10 +202,7 @@ def main():
     parser.add_argument("--compiler", default="cc")
     parser.add_argument("--no-torch", action="store_true")
     args = parser.parse_args()
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    limiter = common.set_threads(args.threads)  # noqa: F841 (the limit lasts while it lives)
-    torch = None if args.no_torch else common.torch_or_none()
-    print(common.machine_notes(args.threads))
+    limiter, torch = common.start(args)  # noqa: F841 (the limit lasts while the limiter lives)
     print(f"compiler: {args.compiler} {' '.join(CFLAGS)}")
     directory = tempfile.mkdtemp()
     try:

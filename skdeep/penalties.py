@@ -10,9 +10,6 @@ size. With ``s = 1 / sum(w)``:
 
 import numpy as np
 
-# Entries per block: 256 kB of float32, which stays in a core's L2 cache between the two passes.
-_BLOCK = 65536
-
 
 class WeightPenalty:
     """L2 and L1 penalties on the weights.
@@ -62,15 +59,11 @@ class WeightPenalty:
         """
         value = 0.0
         if self.alpha and include_l2:
-            # In cache-sized blocks: the dot product and the update read each block once from L2
-            # instead of streaming the whole weight vector from memory twice.
+            # Full-batch use only (L-BFGS, gradient checks): the mini-batch loop hands the L2 term
+            # to the optimiser's cache-blocked sweep instead (``weight_decay``).
             factor = float(self.alpha * scale)
-            total = 0.0
-            for start in range(0, weights.shape[0], _BLOCK):
-                piece = weights[start : start + _BLOCK]
-                total += float(np.dot(piece, piece))
-                grad_weights[start : start + _BLOCK] += factor * piece
-            value += 0.5 * factor * total
+            value += 0.5 * factor * float(np.dot(weights, weights))
+            grad_weights += factor * weights
         if self.l1:
             value += self.l1 * scale * float(np.abs(weights).sum())
             grad_weights += (self.l1 * scale) * np.sign(weights)
