@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._reporting import (
@@ -25,6 +25,7 @@ from ._reporting import (
     fit_callback_context,
     interruptible,
 )
+from ._random import derived_generator
 from ._training import History, fit_lbfgs, fit_minibatch
 from ._validation import validate_params_with_hints
 from .initialisers import WEIGHT_INITS
@@ -32,12 +33,6 @@ from .losses import LOSSES
 from .optimisers import OPTIMISERS, make_optimiser
 from .penalties import WeightPenalty
 from .schedules import SCHEDULES, make_schedule
-
-
-def _make_rng(random_state):
-    """One NumPy Generator per fit, seeded from scikit-learn's ``random_state`` convention."""
-    seed = check_random_state(random_state).randint(np.iinfo(np.int32).max)
-    return np.random.default_rng(seed)
 
 
 def store_parameters(estimator, arguments):
@@ -50,6 +45,9 @@ def store_parameters(estimator, arguments):
         if name not in ("self", "__class__"):
             setattr(estimator, name, value)
 
+
+# scikit-learn's own schedules that its MLPs apply to 'sgd' only.
+SGD_ONLY_SCHEDULES = ("invscaling", "adaptive")
 
 # The parameters every skdeep estimator trains with, named as in scikit-learn's MLPs.
 TRAINING_CONSTRAINTS = {
@@ -72,7 +70,9 @@ TRAINING_CONSTRAINTS = {
     "beta_1": [Interval(Real, 0, 1, closed="left")],
     "beta_2": [Interval(Real, 0, 1, closed="left")],
     "epsilon": [Interval(Real, 0, None, closed="neither")],
-    "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), StrOptions({"inf"})],
+    "n_iter_no_change": [
+        Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf}), StrOptions({"inf"})
+    ],
     "max_fun": [Interval(Integral, 1, None, closed="left")],
     "weight_init": [StrOptions(set(WEIGHT_INITS))],
     "batch_norm": ["boolean"],
@@ -143,8 +143,9 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
     def _after_initialise(self, spec, X, Y, y_scoring, sample_weight, incremental):
         """Called once on a freshly built network before training (pretraining)."""
 
-    def _stratify_validation(self, y):
-        return False
+    def _stratify_validation(self, Y):
+        """The array the early-stopping split is stratified by (scikit-learn's choice), or None."""
+        return None
 
     # ----------------------------------------------------------------- fitting
     def _validate_inputs(self, X, y, sample_weight, incremental, first_pass):
@@ -167,11 +168,16 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
             sample_weight = extra if sample_weight is None else sample_weight * extra
         return X, Y, y_scoring, sample_weight
 
-    def _initialise(self, spec, X, n_outputs):
-        """Build a fresh network and training state (first fit, or a refit without warm start)."""
-        self._rng = _make_rng(self.random_state)
+    def _initialise(self, spec, X, n_outputs, random_state):
+        """Build a fresh network and training state (first fit, or a refit without warm start).
+
+        The initial weights are drawn from ``random_state`` as scikit-learn draws them; skdeep's
+        own stream is derived from its state before the first draw, so it depends on the seed
+        alone and is kept across warm starts and ``partial_fit`` calls.
+        """
+        self._rng = derived_generator(random_state)
         network = self._build_network(spec, X.shape[1], n_outputs, X.dtype)
-        network.reset_parameters(self.weight_init, self._rng)
+        network.reset_parameters(self.weight_init, random_state)
         self._network = network
         self._loss = LOSSES[self._output_activation(X)]()
         self.out_activation_ = self._loss.output_activation
@@ -202,8 +208,13 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
             X, y, sample_weight, incremental, first_pass
         )
         n_outputs = X.shape[1] if Y is None else Y.shape[1]
+        # As in scikit-learn, every call starts the first stream afresh from `random_state`: an
+        # integer seed shuffles each warm-started fit and each partial_fit call alike.
+        random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialise(spec, X, n_outputs)
+            self._initialise(spec, X, n_outputs, random_state)
+        self._random_state = random_state
+        if first_pass:
             self._after_initialise(spec, X, Y, y_scoring, sample_weight, incremental)
         elif Y is not None and n_outputs != self._network.dense_layers[-1].n_outputs:
             raise ValueError(
@@ -274,11 +285,22 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
             beta_2=self.beta_2, epsilon=None if adadelta else self.epsilon, rho=self.rho,
         )
         schedule = make_schedule(
-            self.learning_rate, initial_rate, power_t=self.power_t,
+            self._schedule_name(), initial_rate, power_t=self.power_t,
             decay=self.learning_rate_decay, step_size=self.learning_rate_step,
             total_epochs=self.max_iter,
         )
         return optimiser, schedule
+
+    def _schedule_name(self):
+        """The schedule the solver follows: ``learning_rate``, read as scikit-learn reads it.
+
+        MLPClassifier applies 'invscaling' and 'adaptive' to 'sgd' only and ignores them for
+        'adam'; skdeep keeps that meaning, so the same parameters give the same model. skdeep's
+        own schedules, and every schedule for skdeep's own solvers, apply as named.
+        """
+        if self.solver == "adam" and self.learning_rate in SGD_ONLY_SCHEDULES:
+            return "constant"
+        return self.learning_rate
 
     def _batch_size(self, n_train):
         if self.batch_size == "auto":
@@ -296,6 +318,8 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
             raise ValueError("partial_fit does not support early_stopping=True")
         if not incremental or not hasattr(self, "_optimizer"):
             self._optimizer, self._schedule = self._make_solver()
+            # A new solver starts its schedule over, as scikit-learn's new optimiser does.
+            self._history.schedule_epochs = 0
         rows = np.arange(X.shape[0])
         if validation is None and self.early_stopping:
             rows, validation = self._validation_split(prepared)
@@ -308,7 +332,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         try:
             fit_minibatch(
                 self._network, self._loss, penalty, self._optimizer, self._schedule, history,
-                X, Y, sample_weight, rows, self._rng,
+                X, Y, sample_weight, rows, self._rng, self._random_state,
                 batch_size=self._batch_size(rows.shape[0]), max_iter=self.max_iter,
                 shuffle=self.shuffle, tol=self.tol,
                 n_iter_no_change=(
@@ -319,6 +343,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
                 dropout_rates=self._dropout_rates(prepared.spec),
                 anneal_dropout=getattr(self, "anneal_dropout", False),
                 corrupt=self._corruption(prepared.spec), incremental=incremental,
+                log=print if self.verbose else None,
             )
         finally:
             reporter.close()
@@ -334,18 +359,17 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
             )
             self.best_validation_score_ = history.best_validation_score
             self.history_ = [dict(record) for record in history.records]
-        if self.verbose and history.stop_reason:
-            print(history.stop_reason, "Stopping.")
 
     def _validation_split(self, prepared):
         """Hold out ``validation_fraction`` of the rows; return the training rows and that set."""
         X, Y, y_scoring = prepared.X, prepared.Y, prepared.y_scoring
-        stratify = y_scoring if self._stratify_validation(y_scoring) else None
+        # The split scikit-learn's MLPs make: the same draws from the same stream, stratified
+        # by the same array (too rare a class fails with scikit-learn's message).
         train_rows, val_rows = train_test_split(
             np.arange(X.shape[0]),
             test_size=self.validation_fraction,
-            random_state=int(self._rng.integers(np.iinfo(np.int32).max)),
-            stratify=stratify,
+            random_state=self._random_state,
+            stratify=None if Y is None else self._stratify_validation(Y),
         )
         if val_rows.shape[0] < 2:
             raise ValueError(
@@ -366,6 +390,9 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         scores = self._network.forward(X, training=False)
         outputs = self._loss.output(scores.copy())
         loss, _ = self._loss.value_and_gradient(scores, X if Y is None else Y, sample_weight)
+        if not np.isfinite(outputs).all():
+            # scikit-learn's rule: a model whose predictions overflow scores NaN.
+            return np.nan, loss
         return self._score_outputs(outputs, y, sample_weight), loss
 
     # ----------------------------------------------------------------- prediction

@@ -1,4 +1,12 @@
-"""Fast Bernoulli draws for dropout masks and corruption noise.
+"""The two random streams of a fit, and fast Bernoulli draws for dropout masks and noise.
+
+One ``random_state`` feeds two streams. What scikit-learn's MLPs draw (initial weights, the
+early-stopping split, the per-epoch shuffles) comes from the ``RandomState`` that
+``check_random_state`` gives, in scikit-learn's order, so that the same seed gives
+``MLPClassifier``'s model. What only skdeep draws (dropout masks, corruption noise, pretraining
+seeds) comes from a :class:`numpy.random.Generator` derived from that ``RandomState``'s state
+without drawing from it (:func:`derived_generator`): switching dropout on cannot shift a single
+draw of the first stream, and one seed still makes every fit reproducible.
 
 ``rng.random(shape, dtype=np.float32) < p`` spends a 32-bit draw and a float conversion on every
 24-bit uniform. Comparing uniform 32-bit integers with ``p * 2**32`` is the same Bernoulli(p)
@@ -29,3 +37,37 @@ def threshold(probability):
 def bernoulli(rng, shape, probability):
     """Boolean array of ``shape``, each entry True with ``probability``, independently."""
     return random_uint32(rng, shape) < threshold(probability)
+
+
+def _state_words(state):
+    """The integers of a bit generator's state (a nested dict of ints and int arrays), in order."""
+    words = []
+    for value in state.values():
+        if isinstance(value, dict):
+            words.extend(_state_words(value))
+        elif isinstance(value, np.ndarray):
+            words.extend(int(word) for word in value.ravel())
+        elif isinstance(value, (int, np.integer)):
+            words.append(int(value))
+    return words
+
+
+def derived_generator(random_state):
+    """A Generator seeded from the state of ``random_state``, which is left untouched.
+
+    Parameters
+    ----------
+    random_state : numpy.random.RandomState
+        The fit's first stream (scikit-learn's); nothing is drawn from it.
+
+    Returns
+    -------
+    generator : numpy.random.Generator
+        The same generator for the same state: the same seed gives the same masks and noise.
+    """
+    state = random_state.get_state(legacy=False)
+    words = _state_words(state["state"])
+    # The cached Gaussian is part of the state: two RandomStates that differ only there must
+    # not give the same stream.
+    words += [int(state["has_gauss"]), int(np.float64(state["gauss"]).view(np.uint64))]
+    return np.random.default_rng(np.random.SeedSequence(words))

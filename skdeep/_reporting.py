@@ -1,7 +1,7 @@
 """What a person sees while a network trains: the verbose table, callbacks, Ctrl-C handling.
 
 The training loop hands each epoch's record (a dict) to one :class:`EpochReporter`, which prints
-the verbose table, forwards the epoch to scikit-learn's callbacks when the installed version has
+scikit-learn's verbose lines, forwards the epoch to scikit-learn's callbacks when the installed version has
 them (``sklearn.callback``), and calls the user's ``on_epoch_end`` hook; any of the last two may
 ask to stop. :func:`interruptible` turns Ctrl-C into a warning and a usable fitted estimator.
 """
@@ -25,30 +25,22 @@ except ImportError:  # pragma: no cover - depends on the installed scikit-learn
 
 HAS_SKLEARN_CALLBACKS = hasattr(CallbackSupportMixin, "set_callbacks")
 
-_COLUMNS = [
-    ("epoch", "{:>6}", "{:>6d}"),
-    ("loss", "{:>12}", "{:>12.6f}"),
-    ("validation_loss", "{:>12}", "{:>12.6f}"),
-    ("validation_score", "{:>12}", "{:>12.4f}"),
-    ("learning_rate", "{:>10}", "{:>10.3g}"),
-    ("seconds", "{:>8}", "{:>8.2f}"),
-]
-_HEADERS = {"loss": "train loss", "validation_loss": "valid loss",
-            "validation_score": "valid score", "learning_rate": "lr"}
+def format_progress(iteration, record, verbose):
+    """The verbose lines of one epoch: scikit-learn's, with skdeep's figures from ``verbose=2``.
 
-
-def format_header(columns):
-    """The verbose table's header line for the given record keys."""
-    return " ".join(
-        head.format(_HEADERS.get(key, key)) for key, head, _ in _COLUMNS if key in columns
-    )
-
-
-def format_row(record, columns):
-    """One epoch's line of the verbose table."""
-    return " ".join(
-        cell.format(record[key]) for key, _, cell in _COLUMNS if key in columns
-    )
+    ``verbose=1`` (or True) prints exactly what MLPClassifier prints, so logs and tools that read
+    them keep working; a higher level adds the validation loss, the learning rate and the
+    epoch's time to the same line.
+    """
+    line = f"Iteration {iteration}, loss = {record['loss']:.8f}"
+    if verbose >= 2:
+        if record["validation_loss"] is not None:
+            line += f", validation loss = {record['validation_loss']:.8f}"
+        line += f", learning rate = {record['learning_rate']:.3g}, {record['seconds']:.2f} s"
+    lines = [line]
+    if record["validation_score"] is not None:
+        lines.append(f"Validation score: {record['validation_score']:f}")
+    return "\n".join(lines)
 
 
 class EpochReporter:
@@ -58,8 +50,8 @@ class EpochReporter:
     ----------
     estimator : skdeep estimator
         Passed to the user hook and to scikit-learn's callbacks.
-    verbose : bool
-        Print the table.
+    verbose : bool or int
+        Print each epoch's progress (:func:`format_progress`).
     on_epoch_end : callable or None
         ``on_epoch_end(estimator, record)``; a True return value stops training.
     callback_context : sklearn CallbackContext or None
@@ -74,8 +66,8 @@ class EpochReporter:
         self.on_epoch_end = on_epoch_end
         self.callback_context = callback_context
         self.max_epochs = max_epochs
+        # Epochs of this call, numbered as scikit-learn numbers its iterations (n_iter_).
         self._epochs = 0
-        self._columns = None
         self._epoch_context = self._begin_epoch()
 
     def _begin_epoch(self):
@@ -86,11 +78,9 @@ class EpochReporter:
         return context
 
     def __call__(self, record):
+        self._epochs += 1
         if self.verbose:
-            if self._columns is None:
-                self._columns = [key for key, value in record.items() if value is not None]
-                print(format_header(self._columns))
-            print(format_row(record, self._columns), flush=True)
+            print(format_progress(self._epochs, record, self.verbose), flush=True)
         stop = False
         if self._epoch_context is not None:
             # Callbacks that need a fitted estimator get a copy frozen at this epoch.
@@ -101,7 +91,6 @@ class EpochReporter:
                     "_network": copy.deepcopy(self.estimator._network)
                 },
             ))
-            self._epochs += 1
             # The next epoch's subtask opens now, as none of the loop's hooks precedes an epoch.
             self._epoch_context = self._begin_epoch() if self._epochs < self.max_epochs else None
         if self.on_epoch_end is not None:

@@ -16,6 +16,13 @@ DIVERGENCE_ADVICE = (
     "Try a lower learning_rate_init, scale the input (e.g. StandardScaler), or batch_norm=True."
 )
 
+# scikit-learn's message for a fit that ends with non-finite weights, so that code written
+# against MLPClassifier catches the same error.
+NON_FINITE_WEIGHTS = (
+    "Solver produced non-finite parameter weights. The input data may contain large values and "
+    "need to be preprocessed."
+)
+
 
 def batch_weight(X, sample_weight):
     """The total sample weight of a batch (its size without weights): the penalty's divisor."""
@@ -67,6 +74,8 @@ class History:
         self.n_iter = 0
         self.t = 0
         self.epochs_seen = 0
+        # Epochs since the optimiser and schedule were made (a warm start makes new ones).
+        self.schedule_epochs = 0
         self.loss = None
         self.loss_curve = []
         self.records = []
@@ -85,24 +94,25 @@ class History:
     def record(self, network, loss, validation_score, tol):
         """Append an epoch's results; return the improvement of the monitored quantity.
 
-        Follows scikit-learn: without validation the training loss must drop by at least ``tol``,
+        Follows scikit-learn, comparisons included (a NaN counts as an improvement there, so it
+        resets the count): without validation the training loss must drop by at least ``tol``,
         with validation the score must rise by at least ``tol``, or the no-improvement count grows.
         """
         self.loss = loss
         self.loss_curve.append(loss)
         if self.validation_scores is None:
             improvement = self.best_loss - loss
-            self.best_loss = min(self.best_loss, loss)
+            stalled = loss > self.best_loss - tol
+            if loss < self.best_loss:
+                self.best_loss = loss
         else:
             self.validation_scores.append(validation_score)
             improvement = validation_score - self.best_validation_score
+            stalled = validation_score < self.best_validation_score + tol
             if validation_score > self.best_validation_score:
                 self.best_validation_score = validation_score
                 self.best_snapshot = network.snapshot()
-        if improvement < tol:
-            self.no_improvement_count += 1
-        else:
-            self.no_improvement_count = 0
+        self.no_improvement_count = self.no_improvement_count + 1 if stalled else 0
         return improvement
 
 
@@ -122,6 +132,7 @@ def fit_minibatch(
     sample_weight,
     train_rows,
     rng,
+    shuffler,
     *,
     batch_size,
     max_iter,
@@ -136,6 +147,7 @@ def fit_minibatch(
     anneal_dropout=False,
     corrupt=None,
     incremental=False,
+    log=None,
 ):
     """Train with mini-batches for up to ``max_iter`` epochs (one when ``incremental``).
 
@@ -151,7 +163,9 @@ def fit_minibatch(
     train_rows : ndarray of int
         The rows of ``X`` to train on (the others form the validation split).
     rng : numpy.random.Generator
-        Shuffling, dropout masks and corruption noise.
+        Dropout masks and corruption noise (skdeep's own stream).
+    shuffler : numpy.random.RandomState
+        The per-epoch shuffles, drawn as scikit-learn draws them.
     batch_size : int
     max_iter : int
     shuffle : bool
@@ -174,11 +188,20 @@ def fit_minibatch(
         ``corrupt(X_batch, rng)`` returns a noisy copy of the input batch.
     incremental : bool, default=False
         Run a single epoch (``partial_fit``).
+    log : callable, default=None
+        ``log(message)`` for the stopping and plateau messages (``print`` when verbose).
+
+    Warns
+    -----
+    ConvergenceWarning
+        If the loss or the weights become non-finite under early stopping: training stops
+        there and the best weights seen are restored, as scikit-learn's early stopping ends.
 
     Raises
     ------
     ValueError
-        If the loss becomes non-finite; the weights of the previous epoch are restored first.
+        If the loss or the weights become non-finite without early stopping, with
+        scikit-learn's message; the weights of the previous epoch are restored first.
     KeyboardInterrupt
         Re-raised after keeping usable weights: the best ones seen with early stopping, else the
         current ones if finite, else those of the previous epoch.
@@ -186,23 +209,27 @@ def fit_minibatch(
     rows = np.array(train_rows, copy=True)
     n_train = rows.shape[0]
     n_epochs = 1 if incremental else max_iter
+    # Sorted rows read a memory map in order; in memory, the batch keeps scikit-learn's order
+    # (the same rows in the same order sum to the same gradient).
+    sort_batches = isinstance(X, np.memmap)
     history.n_iter = 0
     last_good = None
     try:
         for _ in range(n_epochs):
             started = time.perf_counter()
-            optimiser.learning_rate = schedule.rate(history.epochs_seen, history.t)
+            optimiser.learning_rate = schedule.rate(history.schedule_epochs, history.t)
             if anneal_dropout:
                 remaining = max(0.0, 1.0 - history.epochs_seen / max_iter)
                 for layer, rate in zip(network.dropout_layers, dropout_rates):
                     layer.rate = rate * remaining
             if shuffle:
-                rng.shuffle(rows)
+                shuffler.shuffle(rows)
             last_good = network.snapshot()
             accumulated = 0.0
             for start in range(0, n_train, batch_size):
-                # Sorted rows read a memory map in order; the order inside a batch is irrelevant.
-                batch = np.sort(rows[start : start + batch_size])
+                batch = rows[start : start + batch_size]
+                if sort_batches:
+                    batch = np.sort(batch)
                 X_batch = X[batch]
                 Y_batch = X_batch if Y is None else Y[batch]
                 if corrupt is not None:
@@ -223,15 +250,17 @@ def fit_minibatch(
                     network.apply_max_norm(max_norm)
                 accumulated += value * batch.shape[0]
             epoch_loss = accumulated / n_train
-            if not np.isfinite(epoch_loss) or not np.isfinite(network.params).all():
+            diverged = not np.isfinite(epoch_loss) or not np.isfinite(network.params).all()
+            if diverged and not monitor_validation:
                 network.restore(last_good)
                 raise ValueError(
-                    f"Training diverged in epoch {history.epochs_seen + 1}: the loss became "
-                    f"{epoch_loss}. The weights of the previous epoch were restored. "
-                    + DIVERGENCE_ADVICE
+                    f"{NON_FINITE_WEIGHTS} Training diverged in epoch {history.epochs_seen + 1}: "
+                    f"the loss became {epoch_loss}; the weights of the previous epoch were "
+                    "restored. " + DIVERGENCE_ADVICE
                 )
             history.n_iter += 1
             history.epochs_seen += 1
+            history.schedule_epochs += 1
             history.t += n_train
             score, validation_loss = evaluate() if evaluate is not None else (None, None)
             improvement = history.record(
@@ -247,18 +276,41 @@ def fit_minibatch(
             }
             history.records.append(record)
             stop_requested = bool(on_epoch_end(record)) if on_epoch_end is not None else False
+            if diverged:
+                # Early stopping keeps the best weights seen, so the fit stays usable (the
+                # epoch's NaN score is recorded, as scikit-learn records it).
+                if history.best_snapshot is None:
+                    network.restore(last_good)
+                history.stop_reason = (
+                    f"Training diverged in epoch {history.epochs_seen}: the loss became "
+                    f"{epoch_loss}."
+                )
+                warnings.warn(
+                    f"{history.stop_reason} Training stopped and the weights with the best "
+                    "validation score were restored. " + DIVERGENCE_ADVICE,
+                    ConvergenceWarning,
+                )
+                break
             schedule.epoch_end(improvement)
             if history.no_improvement_count > n_iter_no_change:
+                message = (
+                    f"{'Validation score' if monitor_validation else 'Training loss'} did "
+                    f"not improve more than tol={tol:f} for {n_iter_no_change} consecutive "
+                    "epochs."
+                )
                 if schedule.plateau():
-                    history.stop_reason = (
-                        f"{'Validation score' if monitor_validation else 'Training loss'} did "
-                        f"not improve more than tol={tol:f} for {n_iter_no_change} consecutive "
-                        "epochs."
-                    )
+                    history.stop_reason = message
+                    if log is not None:
+                        log(f"{message} Stopping.")
                     break
+                if log is not None:
+                    rate = schedule.rate(history.schedule_epochs, history.t)
+                    log(f"{message} Setting learning rate to {rate:f}")
                 history.no_improvement_count = 0
             if stop_requested:
                 history.stop_reason = "A callback asked to stop."
+                if log is not None:
+                    log("A callback asked to stop. Stopping.")
                 break
             if history.n_iter == max_iter and not incremental:
                 warnings.warn(
@@ -312,8 +364,9 @@ def fit_lbfgs(network, loss, penalty, X, Y, sample_weight, *, max_iter, max_fun,
     if not np.isfinite(result.fun) or not np.isfinite(result.x).all():
         network.params[...] = best["params"]
         raise ValueError(
-            f"L-BFGS diverged after {result.nit} iteration(s): the loss became {result.fun}. "
-            "The best finite weights seen were restored. " + DIVERGENCE_ADVICE
+            f"{NON_FINITE_WEIGHTS} L-BFGS diverged after {result.nit} iteration(s): the loss "
+            f"became {result.fun}; the best finite weights seen were restored. "
+            + DIVERGENCE_ADVICE
         )
     network.params[...] = result.x
     if result.status == 1:

@@ -148,12 +148,7 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
-            classes = unique_labels(y)
-            if len(classes) < 2 and type_of_target(y) != "multilabel-indicator":
-                raise ValueError(
-                    f"{type(self).__name__} needs samples of at least 2 classes in the data, "
-                    f"but the data contains only one class: {classes[0]}"
-                )
+            # A single class fits, as in MLPClassifier: one logistic output learns to say "no".
             self._label_binarizer = LabelBinarizer().fit(y)
             self.classes_ = self._label_binarizer.classes_
         else:
@@ -192,11 +187,11 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
             raise ValueError("class_weight is not supported for multilabel targets.")
         return compute_sample_weight(self.class_weight, y)
 
-    def _stratify_validation(self, y):
-        if y.ndim != 1:
-            return False
-        _, counts = np.unique(y, return_counts=True)
-        return counts.min() >= 2
+    def _stratify_validation(self, Y):
+        # MLPClassifier stratifies by its boolean indicator matrix when it has one column (a
+        # binary target) and not otherwise; the same array gives the same split and, for a class
+        # with one member, the same error.
+        return Y.astype(bool) if Y.shape[1] == 1 else None
 
     def _labels(self, outputs):
         if self.n_outputs_ == 1:
@@ -284,14 +279,21 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
         y_prob : ndarray of shape (n_samples, n_classes)
             The predicted probability of each class, in the order of ``classes_``.
         """
-        probabilities = self._forward(self._validate_for_predict(X))
+        return self._probabilities(self._forward(self._validate_for_predict(X)))
+
+    def _probabilities(self, outputs):
+        """``predict_proba`` from the network's outputs: two columns for a binary target."""
         if self.n_outputs_ == 1:
-            positive = probabilities.ravel()
+            positive = outputs.ravel()
             return np.column_stack([1 - positive, positive])
-        return probabilities
+        return outputs
 
     def predict_log_proba(self, X):
-        """Logarithm of the probability estimates, computed stably from the scores.
+        """Logarithm of the probability estimates.
+
+        ``log(predict_proba(X))``, as in MLPClassifier, except where a probability underflows to
+        zero: there the log-probability is computed stably from the scores, finite where the
+        logarithm of the rounded probability would be ``-inf``.
 
         Parameters
         ----------
@@ -308,8 +310,16 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
         if self.n_outputs_ == 1:
             # log(1 - sigmoid(s)) = log sigmoid(-s): both columns without cancellation.
             negative = self._loss.log_output(-scores.ravel())
-            return np.column_stack([negative, self._loss.log_output(scores.ravel())])
-        return self._loss.log_output(scores)
+            stable = np.column_stack([negative, self._loss.log_output(scores.ravel().copy())])
+        else:
+            stable = self._loss.log_output(scores.copy())
+        probabilities = self._probabilities(self._loss.output(scores))
+        # Rounded probabilities keep MLPClassifier's values, and so its argmax (ties included).
+        with np.errstate(divide="ignore"):
+            log_probabilities = np.log(probabilities)
+        underflowed = probabilities == 0
+        log_probabilities[underflowed] = stable[underflowed]
+        return log_probabilities
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

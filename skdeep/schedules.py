@@ -4,8 +4,9 @@ The training loop drives a schedule through three hooks and never lets it touch
 the optimiser:
 
 - before each epoch, ``optimiser.learning_rate = schedule.rate(epoch, samples_seen)``,
-  where ``epoch`` counts the epochs completed in this fit (0 for the first) and
-  ``samples_seen`` the training samples seen so far;
+  where ``epoch`` counts the epochs completed since the schedule was made (0 for the first;
+  a warm-started fit makes a new one, a ``partial_fit`` call keeps it) and ``samples_seen``
+  the training samples seen so far, over every call;
 - after each epoch, ``schedule.epoch_end(improvement)`` with the gain of the
   monitored score in that epoch;
 - when the loop has seen no improvement for more than ``n_iter_no_change``
@@ -115,10 +116,16 @@ class InvScaling(Schedule):
 
     .. math:: \\eta = \\frac{\\eta_0}{(t + 1)^k}
 
+    except in the schedule's first epoch, which runs at :math:`\\eta_0`: scikit-learn rescales
+    its rate at the end of each epoch, so a warm-started fit (a new optimiser) begins at the
+    initial rate whatever :math:`t` already is.
+
     Examples
     --------
     >>> InvScaling(0.1, power_t=0.5).rate(1, 99)
     0.01
+    >>> InvScaling(0.1, power_t=0.5).rate(0, 99)
+    0.1
     """
 
     def __init__(self, initial_rate, power_t=0.5):
@@ -126,6 +133,8 @@ class InvScaling(Schedule):
         super().__init__(initial_rate)
 
     def rate(self, epoch, samples_seen):
+        if epoch == 0:
+            return float(self.initial_rate)
         return float(self.initial_rate) / (samples_seen + 1) ** float(self.power_t)
 
 

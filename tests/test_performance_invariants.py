@@ -96,6 +96,10 @@ class _RecordingArray(np.ndarray):
         return np.asarray(super().__getitem__(key))
 
 
+class _RecordingMemmap(_RecordingArray, np.memmap):
+    """The same, seen by the training loop as a memory map."""
+
+
 def _stochastic_pieces(dtype=np.float64):
     network = build_mlp(N_FEATURES, (5,), N_OUTPUTS, "relu", dtype=dtype)
     network.reset_parameters("glorot_uniform", np.random.default_rng(0))
@@ -109,26 +113,31 @@ def _fit_minibatch(X, Y, batch_size, max_iter=2):
     network, *pieces = _stochastic_pieces()
     fit_minibatch(
         network, *pieces, X, Y, None, np.arange(X.shape[0]), np.random.default_rng(4),
-        batch_size=batch_size, max_iter=max_iter, shuffle=True, tol=0.0, n_iter_no_change=100,
+        np.random.RandomState(4), batch_size=batch_size, max_iter=max_iter, shuffle=True, tol=0.0, n_iter_no_change=100,
     )
     return network
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-def test_training_gathers_only_sorted_batches_of_rows():
+@pytest.mark.parametrize("recording", [_RecordingArray, _RecordingMemmap])
+def test_training_gathers_only_batches_of_rows_in_scikit_learns_order(recording):
     rng = np.random.default_rng(5)
     data = rng.normal(size=(50, N_FEATURES))
-    X = data.view(_RecordingArray)
+    X = data.view(recording)
     X.gathers = []
     Y = np.eye(N_OUTPUTS)[rng.integers(N_OUTPUTS, size=50)]
     _fit_minibatch(X, Y, batch_size=8, max_iter=3)
     assert len(X.gathers) == 3 * 7
-    for rows in X.gathers:
-        assert rows.shape[0] <= 8
-        # Sorted rows read a memory map front to back.
-        assert_array_equal(rows, np.sort(rows))
-    epoch = np.concatenate(X.gathers[:7])
-    assert_array_equal(np.sort(epoch), np.arange(50))
+    # scikit-learn's order: each epoch shuffles the previous epoch's order in place.
+    order, shuffler = np.arange(50), np.random.RandomState(4)
+    for epoch in range(3):
+        shuffler.shuffle(order)
+        for batch, rows in enumerate(X.gathers[7 * epoch : 7 * epoch + 7]):
+            expected = order[8 * batch : 8 * batch + 8]
+            if recording is _RecordingMemmap:
+                # Sorted rows read a memory map front to back.
+                expected = np.sort(expected)
+            assert_array_equal(rows, expected)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -177,7 +186,7 @@ def test_autoencoder_target_is_the_clean_batch():
 
     fit_minibatch(
         network, loss, penalty, optimiser, schedule, history, X, None, None, np.arange(40),
-        np.random.default_rng(8), batch_size=10, max_iter=1, shuffle=True, tol=0.0,
+        np.random.default_rng(8), np.random.RandomState(8), batch_size=10, max_iter=1, shuffle=True, tol=0.0,
         n_iter_no_change=100, corrupt=corrupt,
     )
     assert len(clean) == len(loss.targets) == 4

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
@@ -87,13 +88,18 @@ def test_validation_set_errors(digits):
         clf.fit(X_train, y_train, X_val=X_val[:, :10], y_val=y_val)
 
 
-def test_verbose_table_has_one_row_per_epoch(capsys, digits):
+def test_verbose_two_adds_skdeeps_figures_to_scikit_learns_lines(capsys, digits):
     X_train, X_val, y_train, y_val = digits
-    DeepMLPClassifier(hidden_layer_sizes=(8,), max_iter=3, verbose=True).fit(
+    clf = DeepMLPClassifier(hidden_layer_sizes=(8,), max_iter=3, verbose=2).fit(
         X_train, y_train, X_val=X_val, y_val=y_val)
     lines = capsys.readouterr().out.splitlines()
-    assert "valid loss" in lines[0] and "lr" in lines[0]
-    assert [line.split()[0] for line in lines[1:]] == ["1", "2", "3"]
+    assert len(lines) == 6
+    for epoch, record in enumerate(clf.history_, start=1):
+        progress, score = lines[2 * epoch - 2], lines[2 * epoch - 1]
+        assert progress.startswith(f"Iteration {epoch}, loss = {record['loss']:.8f}, ")
+        assert f"validation loss = {record['validation_loss']:.8f}" in progress
+        assert "learning rate = 0.001" in progress
+        assert score == f"Validation score: {record['validation_score']:f}"
 
 
 def test_user_hook_sees_records_and_can_stop(digits):
@@ -217,10 +223,14 @@ def test_bad_input_gets_sklearn_errors(estimator, X, message):
         fit(clone(estimator), X, target(estimator, y))
 
 
-def test_single_class_and_mixed_labels(digits):
+def test_single_class_fits_as_in_mlpclassifier_and_mixed_labels_fail(digits):
     X, _, _, _ = digits
-    with pytest.raises(ValueError, match="at least 2 classes.*only one class: 3"):
-        DeepMLPClassifier().fit(X[:20], np.full(20, 3))
+    clf = DeepMLPClassifier(max_iter=5, random_state=0).fit(X[:20], np.full(20, 3))
+    reference = MLPClassifier(max_iter=5, random_state=0).fit(X[:20], np.full(20, 3))
+    np.testing.assert_array_equal(clf.classes_, [3])
+    np.testing.assert_array_equal(clf.predict(X[20:30]), np.full(10, 3))
+    np.testing.assert_allclose(clf.predict_proba(X[20:30]), reference.predict_proba(X[20:30]),
+                               rtol=1e-7)
     with pytest.raises(ValueError, match="Unknown label type"):
         DeepMLPClassifier().fit(X[:4], np.array([1, "a", 2, "b"], dtype=object))
 
