@@ -26,7 +26,9 @@ solver : {'adam', 'sgd', 'lbfgs', 'adagrad', 'rmsprop', 'adadelta', 'adamax', 'n
 
     learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential', 'step', 'newbob', \
 'cosine'}, default='constant'
-        Learning-rate schedule, for every stochastic solver:
+        Learning-rate schedule. As in scikit-learn, 'invscaling' and 'adaptive' apply to
+        'sgd' and are ignored by 'adam'; every other combination of schedule and stochastic
+        solver applies as named:
 
         - 'constant': ``learning_rate_init``;
         - 'invscaling': ``learning_rate_init / (t + 1) ** power_t``, t the samples seen;
@@ -52,14 +54,18 @@ solver : {'adam', 'sgd', 'lbfgs', 'adagrad', 'rmsprop', 'adadelta', 'adamax', 'n
 
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, shuffling, the validation split, dropout masks and corruption
-        noise. Pass an int for reproducible (bit-identical) fits.
+        noise. The first three are drawn as scikit-learn's MLPs draw them, so the same int
+        gives their model; as there, each call (``partial_fit`` included) starts again from
+        an int seed. Pass an int for reproducible (bit-identical) fits.
 
     tol : float, default=1e-4
         Improvement of the training loss (or validation score) below which an epoch counts as
         no improvement.
 
-    verbose : bool, default=False
-        Print progress messages.
+    verbose : bool or int, default=False
+        Print progress messages: scikit-learn's ``Iteration N, loss = ...`` lines (and the
+        validation score and stopping messages); from 2 on, each line also shows the
+        validation loss, the learning rate and the epoch's duration.
 
     warm_start : bool, default=False
         Reuse the previous solution as initialisation of the next call to fit.
@@ -86,7 +92,7 @@ solver : {'adam', 'sgd', 'lbfgs', 'adagrad', 'rmsprop', 'adadelta', 'adamax', 'n
     epsilon : float, default=1e-8
         Numerical-stability constant of the adaptive solvers.
 
-    n_iter_no_change : int or 'inf', default=10
+    n_iter_no_change : int, np.inf or 'inf', default=10
         Number of epochs without improvement that stop training (or trigger a schedule).
 
     max_fun : int, default=15000
