@@ -113,7 +113,8 @@ def _fit_minibatch(X, Y, batch_size, max_iter=2):
     network, *pieces = _stochastic_pieces()
     fit_minibatch(
         network, *pieces, X, Y, None, np.arange(X.shape[0]), np.random.default_rng(4),
-        np.random.RandomState(4), batch_size=batch_size, max_iter=max_iter, shuffle=True, tol=0.0, n_iter_no_change=100,
+        np.random.RandomState(4), batch_size=batch_size, max_iter=max_iter, shuffle=True,
+        tol=0.0, n_iter_no_change=100,
     )
     return network
 
@@ -188,8 +189,8 @@ def test_autoencoder_target_is_the_clean_batch():
 
     fit_minibatch(
         network, loss, penalty, optimiser, schedule, history, X, None, None, np.arange(40),
-        np.random.default_rng(8), np.random.RandomState(8), batch_size=10, max_iter=1, shuffle=True, tol=0.0,
-        n_iter_no_change=100, corrupt=corrupt,
+        np.random.default_rng(8), np.random.RandomState(8), batch_size=10, max_iter=1,
+        shuffle=True, tol=0.0, n_iter_no_change=100, corrupt=corrupt,
     )
     assert len(clean) == len(loss.targets) == 4
     for batch, target in zip(clean, loss.targets):

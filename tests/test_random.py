@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skdeep._random import bernoulli, random_uint32, threshold
+from skdeep._random import bernoulli, derived_generator, random_uint32, threshold
 
 
 @pytest.mark.parametrize("bit_generator", [np.random.PCG64, np.random.MT19937])
@@ -38,3 +38,26 @@ def test_threshold_bounds():
     # Probability one keeps every draw: the comparison with 2**32 is always true.
     assert bernoulli(np.random.default_rng(0), (1000,), 1.0).all()
     assert not bernoulli(np.random.default_rng(0), (1000,), 0.0).any()
+
+
+# ---------------------------------------------------------------- the fit's second stream
+def test_derived_generator_leaves_the_random_state_untouched():
+    random_state = np.random.RandomState(0)
+    derived_generator(random_state)
+    assert random_state.randint(2**31) == np.random.RandomState(0).randint(2**31)
+
+
+def test_derived_generator_depends_only_on_the_state():
+    first = derived_generator(np.random.RandomState(3)).integers(2**63, size=4)
+    again = derived_generator(np.random.RandomState(3)).integers(2**63, size=4)
+    other = derived_generator(np.random.RandomState(4)).integers(2**63, size=4)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_derived_generator_follows_the_state_as_it_advances():
+    random_state = np.random.RandomState(3)
+    before = derived_generator(random_state).integers(2**63, size=4)
+    random_state.standard_normal()  # leaves a cached Gaussian in the state
+    after = derived_generator(random_state).integers(2**63, size=4)
+    assert not np.array_equal(before, after)

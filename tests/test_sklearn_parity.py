@@ -58,16 +58,24 @@ PROBLEMS = {
     "poisson": (MLPRegressor, DeepMLPRegressor, _poisson),
 }
 
-SOLVERS = {
-    "sgd-nesterov": {"solver": "sgd", "learning_rate_init": 0.05},
-    "sgd-momentum": {"solver": "sgd", "nesterovs_momentum": False, "momentum": 0.5,
-                     "learning_rate_init": 0.05},
-    "sgd-plain": {"solver": "sgd", "momentum": 0.0, "learning_rate_init": 0.1},
-    "sgd-invscaling": {"solver": "sgd", "learning_rate": "invscaling", "power_t": 0.25,
-                       "learning_rate_init": 0.2},
+SGD_MOMENTUM = {
+    "nesterov": {"learning_rate_init": 0.05},
+    "momentum": {"nesterovs_momentum": False, "momentum": 0.5, "learning_rate_init": 0.05},
+    "plain": {"momentum": 0.0, "learning_rate_init": 0.1},
+}
+SGD_SCHEDULES = {
+    "constant": {},
+    "invscaling": {"learning_rate": "invscaling", "power_t": 0.25, "learning_rate_init": 0.2},
     # A large tol and a short patience make the plateaus, and so the rate cuts, happen.
-    "sgd-adaptive": {"solver": "sgd", "learning_rate": "adaptive", "tol": 0.05,
-                     "n_iter_no_change": 2, "learning_rate_init": 0.05},
+    "adaptive": {"learning_rate": "adaptive", "tol": 0.05, "n_iter_no_change": 2},
+}
+SOLVERS = {
+    **{
+        f"sgd-{momentum}-{schedule}": {"solver": "sgd", **SGD_MOMENTUM[momentum],
+                                       **SGD_SCHEDULES[schedule]}
+        for momentum in SGD_MOMENTUM
+        for schedule in SGD_SCHEDULES
+    },
     "adam": {"solver": "adam", "learning_rate_init": 0.01},
     # scikit-learn ignores learning_rate for adam; so does skdeep.
     "adam-adaptive": {"solver": "adam", "learning_rate": "adaptive", "tol": 0.05,
@@ -141,7 +149,9 @@ def test_every_seed_and_random_state_kind(problem, seed):
     assert_same_model(quiet_fit(ours, X, y), quiet_fit(theirs, X, y), X)
 
 
-@pytest.mark.parametrize("solver", ["sgd-nesterov", "sgd-invscaling", "adam", "lbfgs"])
+@pytest.mark.parametrize(
+    "solver", ["sgd-nesterov-constant", "sgd-nesterov-invscaling", "adam", "lbfgs"]
+)
 @pytest.mark.parametrize("problem", ["multiclass", "regression"])
 def test_float32(problem, solver):
     theirs, ours, (X, y) = _pair(problem, **SOLVERS[solver])
@@ -150,7 +160,7 @@ def test_float32(problem, solver):
 
 
 @pytest.mark.parametrize("variant", ["plain", "early-stopping"])
-@pytest.mark.parametrize("solver", ["sgd-nesterov", "adam", "lbfgs"])
+@pytest.mark.parametrize("solver", ["sgd-nesterov-constant", "adam", "lbfgs"])
 @pytest.mark.parametrize("problem", ["multiclass", "binary", "regression"])
 def test_sample_weight(problem, solver, variant):
     theirs, ours, (X, y) = _pair(problem, **SOLVERS[solver], **VARIANTS[variant])
@@ -161,7 +171,9 @@ def test_sample_weight(problem, solver, variant):
 
 
 @pytest.mark.parametrize("variant", ["plain", "early-stopping"])
-@pytest.mark.parametrize("solver", ["sgd-invscaling", "sgd-adaptive", "adam", "lbfgs"])
+@pytest.mark.parametrize(
+    "solver", ["sgd-nesterov-invscaling", "sgd-nesterov-adaptive", "adam", "lbfgs"]
+)
 @pytest.mark.parametrize("problem", ["multiclass", "regression"])
 def test_warm_start(problem, solver, variant):
     theirs, ours, (X, y) = _pair(problem, warm_start=True, max_iter=5, **SOLVERS[solver],
@@ -173,7 +185,7 @@ def test_warm_start(problem, solver, variant):
 
 
 @pytest.mark.parametrize("seed", [0, None])
-@pytest.mark.parametrize("solver", ["sgd-invscaling", "adam"])
+@pytest.mark.parametrize("solver", ["sgd-nesterov-invscaling", "adam"])
 @pytest.mark.parametrize("problem", ["multiclass", "multilabel", "regression"])
 def test_partial_fit(problem, solver, seed):
     """scikit-learn re-seeds an integer random_state at every call, and so does skdeep."""
@@ -192,7 +204,7 @@ def test_partial_fit(problem, solver, seed):
     assert_same_model(ours, theirs, X)
 
 
-@pytest.mark.parametrize("solver", ["sgd-nesterov", "adam"])
+@pytest.mark.parametrize("solver", ["sgd-nesterov-constant", "adam"])
 def test_multioutput_squared_error_departs_only_in_the_reported_loss(solver):
     """A deliberate departure: the multi-output squared error is summed over outputs.
 

@@ -172,24 +172,31 @@ def interrupt_after(seconds):
     return timer
 
 
+# n_iter_no_change=np.inf: the fits never stop by themselves, however fast or slow the machine,
+# so the interrupt always lands inside them.
 @pytest.mark.parametrize(
     "estimator",
     [
-        DeepMLPClassifier(hidden_layer_sizes=(256, 256), max_iter=100000),
+        DeepMLPClassifier(hidden_layer_sizes=(256, 256), max_iter=100000,
+                          n_iter_no_change=np.inf),
         DeepMLPClassifier(hidden_layer_sizes=(256, 256), max_iter=100000, early_stopping=True,
-                          n_iter_no_change=100000),
+                          n_iter_no_change=np.inf),
         DeepMLPClassifier(hidden_layer_sizes=(256, 256), pretraining="denoising",
-                          pretraining_max_iter=100000),
-        StackedAutoencoder(hidden_layer_sizes=(256, 64), max_iter=100000),
+                          pretraining_max_iter=100000, n_iter_no_change=np.inf),
+        StackedAutoencoder(hidden_layer_sizes=(256, 64), max_iter=100000,
+                           n_iter_no_change=np.inf),
     ],
     ids=["plain", "early-stopping", "during-pretraining", "stacked"],
 )
 def test_ctrl_c_stops_at_once_and_leaves_a_usable_model(estimator, digits):
     X, X_test, y, _ = digits
     timer = interrupt_after(1.0)
-    with pytest.warns(UserWarning, match="Training interrupted by user") as caught:
-        fit(estimator, X, target(estimator, y))
-    timer.cancel()
+    try:
+        with pytest.warns(UserWarning, match="Training interrupted by user") as caught:
+            fit(estimator, X, target(estimator, y))
+    finally:
+        # Never let a late interrupt reach the next test.
+        timer.cancel()
     assert len([w for w in caught if "interrupted" in str(w.message)]) == 1
     output = estimator.predict(X_test) if hasattr(estimator, "predict") else estimator.transform(
         X_test)
