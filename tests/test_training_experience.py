@@ -2,7 +2,9 @@
 reproducibility and persistence."""
 
 import _thread
+import contextlib
 import pickle
+import signal
 import threading
 
 import numpy as np
@@ -166,10 +168,20 @@ def test_sklearn_callback_sees_every_epoch_and_can_stop(digits):
 
 
 # ---------------------------------------------------------------- faults
+@contextlib.contextmanager
 def interrupt_after(seconds):
+    """Press Ctrl-C after ``seconds``, as a terminal would."""
+    # A process a shell starts in the background ignores SIGINT, and interrupt_main would then
+    # do nothing: Python's own handler stands in for the terminal's for the test's duration.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(seconds, _thread.interrupt_main)
     timer.start()
-    return timer
+    try:
+        yield
+    finally:
+        # Never let a late interrupt reach the next test.
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
 
 
 # n_iter_no_change=np.inf: the fits never stop by themselves, however fast or slow the machine,
@@ -190,13 +202,9 @@ def interrupt_after(seconds):
 )
 def test_ctrl_c_stops_at_once_and_leaves_a_usable_model(estimator, digits):
     X, X_test, y, _ = digits
-    timer = interrupt_after(1.0)
-    try:
+    with interrupt_after(1.0):
         with pytest.warns(UserWarning, match="Training interrupted by user") as caught:
             fit(estimator, X, target(estimator, y))
-    finally:
-        # Never let a late interrupt reach the next test.
-        timer.cancel()
     assert len([w for w in caught if "interrupted" in str(w.message)]) == 1
     output = estimator.predict(X_test) if hasattr(estimator, "predict") else estimator.transform(
         X_test)
