@@ -144,7 +144,10 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         """Called once on a freshly built network before training (pretraining)."""
 
     def _stratify_validation(self, Y):
-        """The array the early-stopping split is stratified by (scikit-learn's choice), or None."""
+        """The array the early-stopping split is stratified by (scikit-learn's choice), or None.
+
+        ``Y`` is the loss's target matrix, None when the target is the input.
+        """
         return None
 
     # ----------------------------------------------------------------- fitting
@@ -168,16 +171,16 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
             sample_weight = extra if sample_weight is None else sample_weight * extra
         return X, Y, y_scoring, sample_weight
 
-    def _initialise(self, spec, X, n_outputs, random_state):
+    def _initialise(self, spec, X, n_outputs):
         """Build a fresh network and training state (first fit, or a refit without warm start).
 
-        The initial weights are drawn from ``random_state`` as scikit-learn draws them; skdeep's
-        own stream is derived from its state before the first draw, so it depends on the seed
-        alone and is kept across warm starts and ``partial_fit`` calls.
+        The initial weights are drawn from ``self._random_state`` as scikit-learn draws them;
+        skdeep's own stream is derived from its state before the first draw, so it depends on
+        the seed alone and is kept across warm starts and ``partial_fit`` calls.
         """
-        self._rng = derived_generator(random_state)
+        self._rng = derived_generator(self._random_state)
         network = self._build_network(spec, X.shape[1], n_outputs, X.dtype)
-        network.reset_parameters(self.weight_init, random_state)
+        network.reset_parameters(self.weight_init, self._random_state)
         self._network = network
         self._loss = LOSSES[self._output_activation(X)]()
         self.out_activation_ = self._loss.output_activation
@@ -210,11 +213,9 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         n_outputs = X.shape[1] if Y is None else Y.shape[1]
         # As in scikit-learn, every call starts the first stream afresh from `random_state`: an
         # integer seed shuffles each warm-started fit and each partial_fit call alike.
-        random_state = check_random_state(self.random_state)
+        self._random_state = check_random_state(self.random_state)
         if first_pass:
-            self._initialise(spec, X, n_outputs, random_state)
-        self._random_state = random_state
-        if first_pass:
+            self._initialise(spec, X, n_outputs)
             self._after_initialise(spec, X, Y, y_scoring, sample_weight, incremental)
         elif Y is not None and n_outputs != self._network.dense_layers[-1].n_outputs:
             raise ValueError(
@@ -369,7 +370,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
             np.arange(X.shape[0]),
             test_size=self.validation_fraction,
             random_state=self._random_state,
-            stratify=None if Y is None else self._stratify_validation(Y),
+            stratify=self._stratify_validation(Y),
         )
         if val_rows.shape[0] < 2:
             raise ValueError(

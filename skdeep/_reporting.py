@@ -3,7 +3,8 @@
 The training loop hands each epoch's record (a dict) to one :class:`EpochReporter`, which prints
 scikit-learn's verbose lines, forwards the epoch to scikit-learn's callbacks when the installed
 version has them (``sklearn.callback``), and calls the user's ``on_epoch_end`` hook; any of the
-last two may ask to stop. :func:`interruptible` turns Ctrl-C into a warning and a usable fitted estimator.
+last two may ask to stop. :func:`interruptible` turns Ctrl-C into a warning and a usable fitted
+estimator.
 """
 
 import contextvars

@@ -116,6 +116,10 @@ class History:
         return improvement
 
 
+def _silent(message):
+    """The ``log`` of a quiet fit."""
+
+
 def _gather(array, rows):
     return None if array is None else array[rows]
 
@@ -212,6 +216,8 @@ def fit_minibatch(
     # Sorted rows read a memory map in order; in memory, the batch keeps scikit-learn's order
     # (the same rows in the same order sum to the same gradient).
     sort_batches = isinstance(X, np.memmap)
+    if log is None:
+        log = _silent
     history.n_iter = 0
     last_good = None
     try:
@@ -300,17 +306,14 @@ def fit_minibatch(
                 )
                 if schedule.plateau():
                     history.stop_reason = message
-                    if log is not None:
-                        log(f"{message} Stopping.")
+                    log(f"{message} Stopping.")
                     break
-                if log is not None:
-                    rate = schedule.rate(history.schedule_epochs, history.t)
-                    log(f"{message} Setting learning rate to {rate:f}")
+                rate = schedule.rate(history.schedule_epochs, history.t)
+                log(f"{message} Setting learning rate to {rate:f}")
                 history.no_improvement_count = 0
             if stop_requested:
                 history.stop_reason = "A callback asked to stop."
-                if log is not None:
-                    log("A callback asked to stop. Stopping.")
+                log("A callback asked to stop. Stopping.")
                 break
             if history.n_iter == max_iter and not incremental:
                 warnings.warn(
