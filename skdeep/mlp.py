@@ -214,7 +214,11 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
             Sample weights.
         X_val, y_val : array-like, default=None
             A validation set: its loss and accuracy are recorded in ``history_`` every epoch
-            and, with ``early_stopping=True``, used instead of a random ``validation_fraction``.
+            and, with ``early_stopping=True``, used instead of a random ``validation_fraction``
+            ('lbfgs' ignores it). It is used as given: a Pipeline's ``step__X_val=`` skips the
+            earlier steps' transformations; metadata routing applies them, with
+            ``transform_input=["X_val"]`` on the Pipeline and ``set_fit_request(X_val=True,
+            y_val=True)`` here (:ref:`ug_validation_pipeline`).
 
         Returns
         -------
@@ -449,7 +453,11 @@ class DeepMLPRegressor(RegressorMixin, BaseDeepMLP):
             Sample weights.
         X_val, y_val : array-like, default=None
             A validation set: its loss and R^2 are recorded in ``history_`` every epoch and,
-            with ``early_stopping=True``, used instead of a random ``validation_fraction``.
+            with ``early_stopping=True``, used instead of a random ``validation_fraction``
+            ('lbfgs' ignores it). It is used as given: a Pipeline's ``step__X_val=`` skips the
+            earlier steps' transformations; metadata routing applies them, with
+            ``transform_input=["X_val"]`` on the Pipeline and ``set_fit_request(X_val=True,
+            y_val=True)`` here (:ref:`ug_validation_pipeline`).
 
         Returns
         -------

@@ -47,6 +47,8 @@ EXAMPLE_ORDER = [
     "plot_dropout.py",
     "plot_optimisers.py",
     "plot_learning_rate_schedules.py",
+    "plot_validation_pipeline.py",
+    "plot_monitoring.py",
     "plot_dae_features.py",
     "plot_stacked_pretraining.py",
     "plot_mnist_filters.py",
