@@ -3,11 +3,18 @@
 import subprocess
 import sys
 
+import warnings
+
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.frozen import FrozenEstimator
+from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 
 from skdeep import (
     DeepMLPClassifier,
@@ -200,6 +207,47 @@ def test_history_needs_a_fitted_estimator(pyplot):
         TrainingHistoryDisplay.from_estimator(DeepMLPClassifier())
 
 
+def _curves(display):
+    return [(line.get_label(), list(line.get_ydata())) for line in display.lines_]
+
+
+@pytest.mark.parametrize("wrap", [
+    lambda clf: make_pipeline(FunctionTransformer(), clf),
+    FrozenEstimator,
+    lambda clf: make_pipeline(FunctionTransformer(), FrozenEstimator(clf)),
+], ids=["pipeline", "frozen", "frozen-in-pipeline"])
+def test_history_of_a_wrapped_estimator_is_that_of_the_estimator(pyplot, early_stopped, wrap):
+    wrapped = TrainingHistoryDisplay.from_estimator(wrap(early_stopped))
+    bare = TrainingHistoryDisplay.from_estimator(early_stopped)
+
+    assert _curves(wrapped) == _curves(bare)
+    assert wrapped.estimator_name == "DeepMLPClassifier"
+
+
+def test_history_of_a_fitted_pipeline_is_that_of_its_last_step(pyplot, small_digits):
+    pipeline = make_pipeline(
+        StandardScaler(), DeepMLPClassifier(hidden_layer_sizes=(8,), max_iter=3, random_state=0)
+    ).fit(*small_digits)
+
+    assert _curves(TrainingHistoryDisplay.from_estimator(pipeline)) == _curves(
+        TrainingHistoryDisplay.from_estimator(pipeline[-1])
+    )
+
+
+def test_history_of_a_pipeline_without_one_names_its_final_step(pyplot, small_digits):
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression()).fit(*small_digits)
+
+    with pytest.raises(
+        ValueError, match=r"^LogisticRegression \(the final step of Pipeline\) has no per-epoch"
+    ):
+        TrainingHistoryDisplay.from_estimator(pipeline)
+
+
+def test_history_of_a_pipeline_needs_a_fitted_final_step(pyplot):
+    with pytest.raises(NotFittedError, match="DeepMLPClassifier"):
+        TrainingHistoryDisplay.from_estimator(make_pipeline(StandardScaler(), DeepMLPClassifier()))
+
+
 # ------------------------------------------------------------------ FilterGridDisplay
 def test_filter_grid_of_mlp_shows_columns_of_first_weights(pyplot, classifier):
     display = FilterGridDisplay.from_estimator(classifier, image_shape=IMAGE_SHAPE)
@@ -269,6 +317,34 @@ def test_filter_grid_needs_weights(pyplot, small_digits):
         FilterGridDisplay.from_estimator(LinearRegression().fit(*small_digits), image_shape=(8, 8))
 
 
+def _images(display):
+    return [image.get_array() for image in display.images_]
+
+
+@pytest.mark.parametrize("wrap", [
+    lambda dae: make_pipeline(FunctionTransformer(), dae), FrozenEstimator,
+], ids=["pipeline", "frozen"])
+def test_filter_grid_of_a_wrapped_estimator_is_that_of_the_estimator(pyplot, autoencoder, wrap):
+    wrapped = FilterGridDisplay.from_estimator(wrap(autoencoder), image_shape=IMAGE_SHAPE)
+    bare = FilterGridDisplay.from_estimator(autoencoder, image_shape=IMAGE_SHAPE)
+
+    np.testing.assert_array_equal(_images(wrapped), _images(bare))
+
+
+def test_filter_grid_of_a_pipeline_without_weights_names_its_final_step(
+    pyplot, autoencoder, small_digits
+):
+    pipeline = make_pipeline(FrozenEstimator(autoencoder), LogisticRegression(max_iter=50))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipeline.fit(*small_digits)
+
+    with pytest.raises(
+        TypeError, match=r"^LogisticRegression \(the final step of Pipeline\) has neither"
+    ):
+        FilterGridDisplay.from_estimator(pipeline, image_shape=IMAGE_SHAPE)
+
+
 # ------------------------------------------------------------------ ReconstructionDisplay
 def test_reconstructions_next_to_inputs(pyplot, autoencoder, small_digits):
     X = small_digits[0]
@@ -298,6 +374,27 @@ def test_reconstructions_of_stacked_autoencoder(pyplot, small_digits):
 
     expected = stack.inverse_transform(stack.transform(X[:3]))
     np.testing.assert_allclose(display.images_[1, 2].get_array(), expected[2].reshape(8, 8))
+
+
+def test_reconstructions_through_every_step_of_a_pipeline(pyplot, small_digits):
+    X = small_digits[0] * 16
+    dae = DenoisingAutoencoderTransformer(n_components=10, max_iter=2, random_state=0)
+    pipeline = make_pipeline(MinMaxScaler(), dae).fit(X)
+
+    display = ReconstructionDisplay.from_estimator(pipeline, X, IMAGE_SHAPE, n_images=3)
+
+    expected = pipeline.inverse_transform(pipeline.transform(X[:3]))
+    np.testing.assert_allclose(display.images_[1, 2].get_array(), expected[2].reshape(8, 8))
+
+
+def test_reconstructions_of_sparse_input(pyplot, autoencoder, small_digits):
+    X = small_digits[0]
+
+    sparse = ReconstructionDisplay.from_estimator(autoencoder, sp.csr_matrix(X), IMAGE_SHAPE)
+    dense = ReconstructionDisplay.from_estimator(autoencoder, X, IMAGE_SHAPE)
+
+    np.testing.assert_array_equal(sparse.inputs, dense.inputs)
+    np.testing.assert_allclose(sparse.reconstructions, dense.reconstructions, rtol=1e-12)
 
 
 def test_reconstructions_need_an_autoencoder(pyplot, classifier, small_digits):

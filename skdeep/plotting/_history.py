@@ -1,13 +1,15 @@
 """TrainingHistoryDisplay: training loss, validation loss and validation score per epoch."""
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
+from ._estimator import fitted_model
 from ._matplotlib import import_pyplot
 
 
-def _history_from_estimator(estimator):
+def _history_from_estimator(estimator, description):
     """``(loss, validation_loss, validation_score)`` per epoch of a fitted estimator.
+
+    ``description`` names the estimator in the error raised when it has no history.
 
     Reads the per-epoch records ``history_`` where the estimator keeps them, else
     ``loss_curve_`` and ``validation_scores_`` (which scikit-learn's MLPs have too).
@@ -23,7 +25,7 @@ def _history_from_estimator(estimator):
     loss_curve = getattr(estimator, "loss_curve_", None)
     if loss_curve is None:
         raise ValueError(
-            f"{type(estimator).__name__} has no per-epoch training history (no loss_curve_). "
+            f"{description} has no per-epoch training history (no loss_curve_). "
             "Only stochastic solvers record one: solver='lbfgs' reports only the final loss_, "
             "and a StackedAutoencoder records one only when fine_tune=True (each of its "
             "autoencoders_ has its own)."
@@ -179,13 +181,16 @@ class TrainingHistoryDisplay:
         Parameters
         ----------
         estimator : fitted estimator
-            With ``history_`` or ``loss_curve_`` (and optionally ``validation_scores_``).
+            With ``history_`` or ``loss_curve_`` (and optionally ``validation_scores_``); or a
+            :class:`~sklearn.pipeline.Pipeline` whose final step has them, or a
+            :class:`~sklearn.frozen.FrozenEstimator` of one.
         ax : matplotlib Axes, default=None
             Axes for the losses; None makes a new figure.
         score_ax : matplotlib Axes, default=None
             Axes for the validation score; None makes a twin of ``ax`` when there is a score.
         name : str, default=None
-            Prefix of the legend labels; defaults to the estimator's class name.
+            Prefix of the legend labels; defaults to the class name of the estimator (of a
+            pipeline's final step).
         line_kw : dict, default=None
             Keyword arguments for every ``Axes.plot`` call.
 
@@ -198,10 +203,10 @@ class TrainingHistoryDisplay:
         ValueError
             If the estimator recorded no per-epoch history (``solver='lbfgs'``).
         """
-        check_is_fitted(estimator)
-        loss, validation_loss, validation_scores = _history_from_estimator(estimator)
+        model, description = fitted_model(estimator)
+        loss, validation_loss, validation_scores = _history_from_estimator(model, description)
         display = cls(
             loss, validation_loss=validation_loss, validation_scores=validation_scores,
-            estimator_name=type(estimator).__name__ if name is None else name,
+            estimator_name=type(model).__name__ if name is None else name,
         )
         return display.plot(ax=ax, score_ax=score_ax, line_kw=line_kw)

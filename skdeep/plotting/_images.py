@@ -3,8 +3,10 @@
 import math
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
+from ._estimator import fitted_model
 from ._matplotlib import check_image_shape, image_grid
 
 
@@ -12,16 +14,17 @@ def first_layer_filters(estimator):
     """Return the first layer's weights of a fitted estimator, one filter per row.
 
     ``components_`` (autoencoder transformers, scikit-learn's RBM and PCA) already has one row
-    per unit; ``coefs_[0]`` (MLPs, stacked autoencoders) has one column per unit.
+    per unit; ``coefs_[0]`` (MLPs, stacked autoencoders) has one column per unit. A pipeline's
+    weights are those of its final step.
     """
-    check_is_fitted(estimator)
-    if hasattr(estimator, "components_"):
-        return np.asarray(estimator.components_)
-    if hasattr(estimator, "coefs_"):
-        return np.asarray(estimator.coefs_[0]).T
+    model, description = fitted_model(estimator)
+    if hasattr(model, "components_"):
+        return np.asarray(model.components_)
+    if hasattr(model, "coefs_"):
+        return np.asarray(model.coefs_[0]).T
     raise TypeError(
-        f"{type(estimator).__name__} has neither components_ nor coefs_: there are no "
-        "first-layer weights to show."
+        f"{description} has neither components_ nor coefs_: there are no first-layer weights "
+        "to show."
     )
 
 
@@ -149,7 +152,8 @@ class FilterGridDisplay:
             With ``components_``, one filter per row
             (:class:`~skdeep.DenoisingAutoencoderTransformer`, scikit-learn's ``BernoulliRBM``
             or ``PCA``), or ``coefs_``, one filter per column of ``coefs_[0]`` (the MLPs and
-            :class:`~skdeep.StackedAutoencoder`).
+            :class:`~skdeep.StackedAutoencoder`); or a :class:`~sklearn.pipeline.Pipeline`
+            whose final step has them, or a :class:`~sklearn.frozen.FrozenEstimator` of one.
         image_shape : tuple of (int, int)
             ``(height, width)`` of the input images.
         n_filters : int, default=None
@@ -295,8 +299,9 @@ class ReconstructionDisplay:
         estimator : fitted autoencoder
             With ``transform`` and ``inverse_transform``:
             :class:`~skdeep.DenoisingAutoencoderTransformer` or :class:`~skdeep.StackedAutoencoder`
-            (or, e.g., scikit-learn's ``PCA``).
-        X : array-like of shape (n_samples, n_features)
+            (or, e.g., scikit-learn's ``PCA``). A :class:`~sklearn.pipeline.Pipeline` of such
+            transformers reconstructs through all of its steps, a scaler's included.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Samples to reconstruct; the first ``n_images`` are shown.
         image_shape : tuple of (int, int)
             ``(height, width)`` of the images.
@@ -323,7 +328,9 @@ class ReconstructionDisplay:
                 f"{type(estimator).__name__} cannot reconstruct its input: it needs transform "
                 "and inverse_transform."
             )
-        inputs = np.asarray(X)[: int(n_images)]
+        # Only the rows shown are densified: X may be a large sparse matrix.
+        inputs = X[: int(n_images)]
+        inputs = inputs.toarray() if sp.issparse(inputs) else np.asarray(inputs)
         reconstructions = estimator.inverse_transform(estimator.transform(inputs))
         display = cls(inputs, reconstructions, image_shape, estimator_name=name)
         return display.plot(ax=ax, cmap=cmap, labels=labels, imshow_kw=imshow_kw)
