@@ -9,9 +9,10 @@ from numbers import Real
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import TRAINING_CONSTRAINTS, BaseNetworkEstimator
+from ._training import as_dense
 from ._validation import per_layer
 from .activations import ACTIVATIONS
 from .layers import Activation, BatchNorm, Dense
@@ -27,8 +28,11 @@ AUTOENCODER_CONSTRAINTS = {
 }
 
 
-def check_noise(noise, noise_level, n_layers, solver):
+def check_noise(noise, noise_level, n_layers, solver, prefix=""):
     """Return one noise level per layer, checked against the noise type's range.
+
+    ``prefix`` names the parameters in messages as the user set them ('pretraining_' for an
+    MLP's denoising pretraining).
 
     Raises
     ------
@@ -36,11 +40,12 @@ def check_noise(noise, noise_level, n_layers, solver):
         For a per-layer sequence of the wrong length, a level out of range, or noise with L-BFGS.
     """
     low, high = LEVEL_RANGES.get(noise, (0.0, np.inf))
-    levels = per_layer(noise_level, n_layers, "noise_level", low=low, high=high)
+    levels = per_layer(noise_level, n_layers, f"{prefix}noise_level", low=low, high=high)
     if noise is not None and solver == "lbfgs" and any(levels):
         raise ValueError(
-            "noise needs a stochastic solver: L-BFGS requires a deterministic objective. Use "
-            "solver='adam' (or another stochastic solver), or noise=None."
+            f"{prefix}noise needs a stochastic solver: L-BFGS requires a deterministic "
+            "objective. Use solver='adam' (or another stochastic solver), or "
+            + ("pretraining='autoencoder'." if prefix else "noise=None.")
         )
     return levels
 
@@ -79,7 +84,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNet
 
     def _reconstruction_loss(self, X, sample_weight=None):
         scores = self._network.forward(X, training=False)
-        value, _ = self._loss.value_and_gradient(scores, X, sample_weight)
+        # The reconstruction of a sparse X is dense anyway: a dense target of the same shape
+        # at most doubles what this evaluation holds.
+        value, _ = self._loss.value_and_gradient(scores, as_dense(X), sample_weight)
         return value
 
     def fit(self, X, y=None, sample_weight=None, *, X_val=None):
@@ -87,35 +94,39 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNet
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data; float32 input trains in float32.
         y : None
-            Ignored.
+            Ignored for training; handed to scikit-learn's callbacks as it is given.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
-        X_val : array-like of shape (n_val_samples, n_features), default=None
+        X_val : {array-like, sparse matrix} of shape (n_val_samples, n_features), default=None
             Validation data: its reconstruction loss is recorded in ``history_`` every epoch and,
-            with ``early_stopping=True``, used instead of a random ``validation_fraction``.
+            with ``early_stopping=True``, used instead of a random ``validation_fraction``
+            ('lbfgs' ignores it). It is used as given: a Pipeline's ``step__X_val=`` skips the
+            earlier steps' transformations; metadata routing applies them, with
+            ``transform_input=["X_val"]`` on the Pipeline and ``set_fit_request(X_val=True)``
+            here (:ref:`ug_validation_pipeline`).
 
         Returns
         -------
         self : object
             Fitted autoencoder.
         """
-        return self._fit(X, None, sample_weight=sample_weight, X_val=X_val)
+        return self._fit(X, y, sample_weight=sample_weight, X_val=X_val)
 
     def partial_fit(self, X, y=None, sample_weight=None, *, X_val=None):
         """Train for one epoch over ``X``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             A chunk of training data.
         y : None
-            Ignored.
+            Ignored for training; handed to scikit-learn's callbacks as it is given.
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
-        X_val : array-like of shape (n_val_samples, n_features), default=None
+        X_val : {array-like, sparse matrix} of shape (n_val_samples, n_features), default=None
             Validation data recorded in ``history_``.
 
         Returns
@@ -125,14 +136,14 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNet
         """
         if self.solver == "lbfgs":
             raise ValueError("partial_fit needs a stochastic solver; lbfgs is not stochastic.")
-        return self._fit(X, None, sample_weight=sample_weight, incremental=True, X_val=X_val)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True, X_val=X_val)
 
     def transform(self, X):
         """Encode ``X`` (no noise is applied at transform time).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data to encode.
 
         Returns
@@ -140,8 +151,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNet
         codes : ndarray of shape (n_samples, n_components)
             The top-level code of each sample.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        X = self._validate_for_predict(X)
         return self._network.forward(X, training=False, stop=self._n_encoder_layers)
 
     def inverse_transform(self, X):
@@ -175,7 +185,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNet
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data to reconstruct.
         y : None
             Ignored.
@@ -184,13 +194,11 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNet
         -------
         score : float
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        X = self._validate_for_predict(X)
         return -self._reconstruction_loss(X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         tags.target_tags.required = False
-        tags.input_tags.sparse = False
         return tags

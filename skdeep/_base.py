@@ -6,8 +6,10 @@ target is the input itself, as for autoencoders), the output activation, the val
 the corruption applied to training inputs (``_corruption``, denoising autoencoders).
 """
 
+import copy
 import warnings
 from abc import ABCMeta, abstractmethod
+from functools import cache
 from numbers import Integral, Real
 from typing import NamedTuple
 
@@ -20,13 +22,14 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._reporting import (
     CallbackSupportMixin,
+    CallbackTasks,
     EpochReporter,
     callback_management_context,
     fit_callback_context,
     interruptible,
 )
 from ._random import derived_generator
-from ._training import History, fit_lbfgs, fit_minibatch
+from ._training import History, as_dense, fit_lbfgs, fit_minibatch
 from ._validation import validate_params_with_hints
 from .initialisers import WEIGHT_INITS
 from .losses import LOSSES
@@ -96,6 +99,9 @@ class Prepared(NamedTuple):
     sample_weight: object
     spec: object
     first_pass: bool
+    # What scikit-learn's callbacks receive: ``y`` as validated, the user's own sample weights.
+    y: object
+    user_sample_weight: object
 
 
 class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
@@ -106,6 +112,10 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
 
     # Autoencoders learn to reproduce their input; supervised estimators require ``y``.
     _target_is_input = False
+
+    # The attributes holding the network's layers: a copy fitted at some epoch duplicates them
+    # together, so that they keep sharing the copy's layers.
+    _network_attributes = ("_network",)
 
     # ----------------------------------------------------------------- subclass hooks
     def _check_hyperparameters(self):
@@ -143,6 +153,14 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
     def _after_initialise(self, spec, X, Y, y_scoring, sample_weight, incremental):
         """Called once on a freshly built network before training (pretraining)."""
 
+    def _n_pretraining_stages(self, prepared):
+        """How many pretraining fits (:func:`~skdeep._reporting.fit_stage`) this call runs."""
+        return 0
+
+    def _n_training_tasks(self, prepared, incremental):
+        """How many epochs (L-BFGS iterations) this call may run after pretraining."""
+        return 1 if incremental else self.max_iter
+
     def _stratify_validation(self, Y):
         """The array the early-stopping split is stratified by (scikit-learn's choice), or None.
 
@@ -152,24 +170,27 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
 
     # ----------------------------------------------------------------- fitting
     def _validate_inputs(self, X, y, sample_weight, incremental, first_pass):
-        common = dict(dtype=(np.float64, np.float32), reset=first_pass)
+        """Return ``(X, Y, y_scoring, y, sample_weight, user_sample_weight)``, all validated."""
+        common = dict(
+            accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=first_pass
+        )
         if self._target_is_input:
             X = validate_data(self, X, **common)
             Y = y_scoring = None
         else:
             X, y = validate_data(
-                self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
-                y_numeric=not is_classifier(self), **common,
+                self, X, y, multi_output=True, y_numeric=not is_classifier(self), **common
             )
             Y, y_scoring = self._encode_targets(y, incremental, first_pass)
             Y = Y.astype(X.dtype, copy=False)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        user_sample_weight = sample_weight
         extra = self._extra_sample_weight(y_scoring)
         if extra is not None:
             extra = extra.astype(X.dtype)
             sample_weight = extra if sample_weight is None else sample_weight * extra
-        return X, Y, y_scoring, sample_weight
+        return X, Y, y_scoring, y, sample_weight, user_sample_weight
 
     def _initialise(self, spec, X, n_outputs):
         """Build a fresh network and training state (first fit, or a refit without warm start).
@@ -195,7 +216,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         return not hasattr(self, "_network") or (not self.warm_start and not incremental)
 
     def _prepare(self, X, y, sample_weight, incremental):
-        """Validate everything, then build the network on a first pass.
+        """Validate everything, then build the network on a first pass (not yet pretrained).
 
         Nothing about the estimator changes before all checks have passed.
 
@@ -207,7 +228,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         """
         spec = self._check_hyperparameters()
         first_pass = self._is_first_pass(incremental)
-        X, Y, y_scoring, sample_weight = self._validate_inputs(
+        X, Y, y_scoring, y, sample_weight, user_sample_weight = self._validate_inputs(
             X, y, sample_weight, incremental, first_pass
         )
         n_outputs = X.shape[1] if Y is None else Y.shape[1]
@@ -216,26 +237,68 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialise(spec, X, n_outputs)
-            self._after_initialise(spec, X, Y, y_scoring, sample_weight, incremental)
         elif Y is not None and n_outputs != self._network.dense_layers[-1].n_outputs:
             raise ValueError(
                 f"y has {n_outputs} outputs, but {self.__class__.__name__} was fitted with "
                 f"{self._network.dense_layers[-1].n_outputs} outputs."
             )
-        return Prepared(X, Y, y_scoring, sample_weight, spec, first_pass)
+        return Prepared(X, Y, y_scoring, sample_weight, spec, first_pass, y, user_sample_weight)
+
+    def _pretrain(self, prepared, incremental):
+        """Pretrain a freshly built network (a no-op for a warm start or a later partial_fit)."""
+        if prepared.first_pass:
+            self._after_initialise(
+                prepared.spec, prepared.X, prepared.Y, prepared.y_scoring,
+                prepared.sample_weight, incremental,
+            )
 
     def _fit(self, X, y=None, sample_weight=None, incremental=False, X_val=None, y_val=None):
-        """Shared body of ``fit`` and ``partial_fit``: prepare, then train with reporting."""
+        """Shared body of ``fit`` and ``partial_fit``: prepare, pretrain, train, with reporting.
+
+        Each call is one scikit-learn callback task whose subtasks are the pretraining stages,
+        then the epochs (L-BFGS iterations); a ``partial_fit`` call runs one epoch.
+        """
         with callback_management_context(self), interruptible(self):
-            context = None if incremental else fit_callback_context(self, self.max_iter)
-            if context is not None:
-                context.call_on_fit_task_begin(estimator=self, X=X, y=y)
             prepared = self._prepare(X, y, sample_weight, incremental)
             validation = self._validation_inputs(X_val, y_val)
+            context = fit_callback_context(
+                self,
+                self._n_pretraining_stages(prepared)
+                + self._n_training_tasks(prepared, incremental),
+                task_name="partial_fit" if incremental else "fit",
+            )
+            hook_data = self._callback_data(prepared)
+            if context is not None:
+                context.call_on_fit_task_begin(estimator=self, **hook_data)
+            self._pretrain(prepared, incremental)
             self._train(prepared, incremental, validation, context)
             if context is not None:
-                context.call_on_fit_task_end(estimator=self, X=X, y=y)
+                # No attributes to replace: the fitted estimator itself is the fit's result.
+                context.call_on_fit_task_end(
+                    estimator=self, reconstruction_attributes={}, **hook_data
+                )
         return self
+
+    @staticmethod
+    def _callback_data(prepared, rows=None):
+        """``X``, ``y`` and ``metadata`` for scikit-learn's callback hooks, as its estimators pass.
+
+        With ``rows`` (the training rows an early-stopping split leaves), the rows are gathered
+        only if a callback asks for the data, and once per fit.
+        """
+        X, y, sample_weight = prepared.X, prepared.y, prepared.user_sample_weight
+        if rows is not None:
+            X = cache(lambda: prepared.X[rows])
+            y = None if y is None else cache(lambda: prepared.y[rows])
+            if sample_weight is not None:
+                sample_weight = sample_weight[rows]
+        # A scorer takes the metadata as keyword arguments: sample weights, nothing else.
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        return {"X": X, "y": y, "metadata": metadata}
+
+    def _fitted_state_copy(self):
+        """A deep copy of the network-bound attributes: a fitted estimator as it is now."""
+        return copy.deepcopy({name: getattr(self, name) for name in self._network_attributes})
 
     def _validation_inputs(self, X_val, y_val):
         """Validate a user-supplied validation set; return ``(X, Y, y, None)`` or None."""
@@ -262,10 +325,20 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         X, Y, sample_weight = prepared.X, prepared.Y, prepared.sample_weight
         penalty = WeightPenalty(self.alpha, self.l1)
         if self.solver == "lbfgs":
-            self.loss_, self.n_iter_ = fit_lbfgs(
-                self._network, self._loss, penalty, X, X if Y is None else Y, sample_weight,
-                max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol, verbose=self.verbose,
+            tasks = CallbackTasks(
+                self, callback_context, "iteration",
+                self._n_training_tasks(prepared, incremental), self._callback_data(prepared),
             )
+            # Every L-BFGS evaluation compares the whole reconstruction with its target, so a
+            # sparse input's target is densified once here rather than at each of them.
+            try:
+                self.loss_, self.n_iter_ = fit_lbfgs(
+                    self._network, self._loss, penalty, X, as_dense(X) if Y is None else Y,
+                    sample_weight, max_iter=self.max_iter, max_fun=self.max_fun, tol=self.tol,
+                    verbose=self.verbose, on_iteration=tasks.end,
+                )
+            finally:
+                tasks.close()
         else:
             self._fit_stochastic(prepared, penalty, incremental, validation, callback_context)
         # L-BFGS trains on the full batch, so its exact statistics are the population's; running
@@ -322,14 +395,17 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
             # A new solver starts its schedule over, as scikit-learn's new optimiser does.
             self._history.schedule_epochs = 0
         rows = np.arange(X.shape[0])
+        hook_data = self._callback_data(prepared)
         if validation is None and self.early_stopping:
             rows, validation = self._validation_split(prepared)
+            hook_data = self._callback_data(prepared, rows)
         evaluate = None if validation is None else (lambda: self._evaluate(*validation))
         history = self._history
-        reporter = EpochReporter(
-            self, self.verbose, self.on_epoch_end, callback_context,
-            max_epochs=1 if incremental else self.max_iter,
+        tasks = CallbackTasks(
+            self, callback_context, "epoch", self._n_training_tasks(prepared, incremental),
+            hook_data,
         )
+        reporter = EpochReporter(self, self.verbose, self.on_epoch_end, tasks)
         try:
             fit_minibatch(
                 self._network, self._loss, penalty, self._optimizer, self._schedule, history,

@@ -65,7 +65,8 @@ solver : {'adam', 'sgd', 'lbfgs', 'adagrad', 'rmsprop', 'adadelta', 'adamax', 'n
     verbose : bool or int, default=False
         Print progress messages: scikit-learn's ``Iteration N, loss = ...`` lines (and the
         validation score and stopping messages); from 2 on, each line also shows the
-        validation loss, the learning rate and the epoch's duration.
+        validation loss, the learning rate and the epoch's duration. Each pretraining stage
+        (each layer of a stack) prints a label before its own lines.
 
     warm_start : bool, default=False
         Reuse the previous solution as initialisation of the next call to fit.
@@ -169,7 +170,7 @@ default=None
         Its level: one value or one per hidden layer.
 
     pretraining_max_iter : int, default=10
-        Epochs of each layer's pretraining.
+        Epochs of each layer's pretraining: a budget, so a stage that uses it up does not warn.
 """
 
 AUTOENCODER_PARAMETERS = """\

@@ -5,7 +5,12 @@ from numbers import Integral, Real
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import TRAINING_CONSTRAINTS, BaseNetworkEstimator
-from ._pretraining import PRETRAINING_CONSTRAINTS, check_pretraining, pretrain
+from ._pretraining import (
+    PRETRAINING_CONSTRAINTS,
+    check_pretraining,
+    n_pretraining_stages,
+    pretrain,
+)
 from ._validation import hidden_sizes, per_layer, validate_params_with_hints
 from .activations import ACTIVATIONS
 from .network import build_mlp
@@ -45,7 +50,9 @@ class BaseDeepMLP(BaseNetworkEstimator):
             raise ValueError(
                 "dropout and input_dropout need a stochastic solver: L-BFGS requires a "
                 "deterministic objective. Use solver='adam' (or another stochastic solver), "
-                "or set dropout=0 and input_dropout=0."
+                "or set dropout=0 and input_dropout=0. A search over both solvers takes a list "
+                "of grids, dropout only where it applies: [{'solver': ['adam'], 'dropout': "
+                "[0.0, 0.3]}, {'solver': ['lbfgs']}]."
             )
         check_pretraining(self, sizes)
         return {"sizes": sizes, "dropout": dropout}
@@ -68,6 +75,13 @@ class BaseDeepMLP(BaseNetworkEstimator):
     def _dropout_rates(self, spec):
         return [rate for rate in [self.input_dropout, *spec["dropout"]] if rate > 0]
 
+    def _n_pretraining_stages(self, prepared):
+        if not prepared.first_pass:
+            return 0
+        return n_pretraining_stages(self, len(prepared.spec["sizes"]))
+
     def _after_initialise(self, spec, X, Y, y_scoring, sample_weight, incremental):
         if self.pretraining is not None:
             pretrain(self, X, y_scoring, sample_weight, spec["dropout"])
+            if self.verbose:
+                print(f"Fine-tuning the whole {type(self).__name__}:", flush=True)

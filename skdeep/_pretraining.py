@@ -8,18 +8,26 @@ normalisation, BatchNorm) of an estimator's freshly initialised network:
 - 'supervised': a one-hidden-layer network of the estimator's own kind is trained on the frozen
   features of the layers below; its hidden layer becomes the next one, its output layer is dropped;
 - a fitted StackedAutoencoder: its encoders are transferred as they are.
+
+Each pretraining fit is one labelled stage of the estimator's fit (its verbose lines and
+scikit-learn's progress bar say which layers and which recipe). ``pretraining_max_iter`` is a
+budget rather than a convergence target, so a stage that uses it up does not warn.
 """
+
+import warnings
 
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import TRAINING_CONSTRAINTS
 from ._autoencoder_base import check_noise
+from ._reporting import fit_stage
+from ._training import collecting_convergence_notices
 from .autoencoders import StackedAutoencoder
 from .layers import BatchNorm, copy_layer_state
 from .noise import NOISES
@@ -41,7 +49,7 @@ def check_pretraining(estimator, sizes):
     if estimator.pretraining == "denoising":
         check_noise(
             estimator.pretraining_noise, estimator.pretraining_noise_level, len(sizes),
-            estimator.solver,
+            estimator.solver, prefix="pretraining_",
         )
     elif estimator.pretraining is not None and not isinstance(estimator.pretraining, str):
         stack = _unwrap(estimator.pretraining)
@@ -51,6 +59,23 @@ def check_pretraining(estimator, sizes):
                 f"The pretrained StackedAutoencoder has layer sizes {tuple(stack_sizes)} but "
                 f"hidden_layer_sizes is {tuple(sizes)}; they must match."
             )
+        _warn_if_features_change(estimator, stack)
+
+
+def _warn_if_features_change(estimator, stack):
+    """Warn when the network would not compute the features the stack learned."""
+    differences = [
+        f"{name}={getattr(stack, name)!r} in the stack but {getattr(estimator, name)!r} here"
+        for name in ("activation", "batch_norm")
+        if getattr(stack, name) != getattr(estimator, name)
+    ]
+    if differences:
+        warnings.warn(
+            f"The pretrained StackedAutoencoder's encoders are transferred into a network that "
+            f"applies them differently ({'; '.join(differences)}): fine-tuning starts from "
+            "weights learned for other features. Give both the same activation and batch_norm.",
+            UserWarning,
+        )
 
 
 def _unwrap(pretrained):
@@ -61,7 +86,15 @@ def _unwrap(pretrained):
             "pretraining must be 'autoencoder', 'denoising', 'supervised', None, or a fitted "
             f"StackedAutoencoder; got {type(stack).__name__}."
         )
-    check_is_fitted(stack)
+    try:
+        check_is_fitted(stack)
+    except NotFittedError as error:
+        raise NotFittedError(
+            "pretraining is a StackedAutoencoder that is not fitted. A fitted one loses its "
+            "weights when it is cloned, as GridSearchCV, cross_val_score and other "
+            "meta-estimators clone their estimator's parameters: pass "
+            "pretraining=FrozenEstimator(stack) (sklearn.frozen) to keep it fitted."
+        ) from error
     return stack
 
 
@@ -92,16 +125,19 @@ def _shared_training_parameters(estimator):
     params = {name: getattr(estimator, name) for name in TRAINING_CONSTRAINTS}
     params.update(
         max_iter=estimator.pretraining_max_iter, random_state=_seed(estimator),
-        warm_start=False, early_stopping=False, verbose=False,
+        warm_start=False, early_stopping=False,
     )
     return params
 
 
+def n_pretraining_stages(estimator, n_hidden):
+    """How many pretraining fits ``estimator`` runs: one stack, one per layer, or none."""
+    if estimator.pretraining == "supervised":
+        return n_hidden
+    return int(estimator.pretraining in ("autoencoder", "denoising"))
+
+
 def _unsupervised(estimator, X, sample_weight, sizes):
-    if sp.issparse(X):
-        raise ValueError(
-            f"pretraining={estimator.pretraining!r} needs dense input; got a sparse matrix."
-        )
     denoising = estimator.pretraining == "denoising"
     stack = StackedAutoencoder(
         hidden_layer_sizes=sizes,
@@ -110,7 +146,13 @@ def _unsupervised(estimator, X, sample_weight, sizes):
         activation=estimator.activation,
         **_shared_training_parameters(estimator),
     )
-    return stack.fit(X, sample_weight=sample_weight)
+    recipe = "denoising autoencoders" if denoising else "autoencoders"
+    label = (
+        f"Pretraining {len(sizes)} hidden layer(s) {tuple(sizes)} greedily as {recipe}, "
+        f"{estimator.pretraining_max_iter} epochs each (pretraining_max_iter):"
+    )
+    with fit_stage(estimator, stack, f"pretraining ({recipe})", label):
+        return stack.fit(X, sample_weight=sample_weight)
 
 
 def _supervised(estimator, X, y, sample_weight, target_blocks, dropout):
@@ -125,10 +167,18 @@ def _supervised(estimator, X, y, sample_weight, target_blocks, dropout):
             anneal_dropout=False,
             pretraining=None,
         )
+        # clone keeps scikit-learn callbacks; the stage receives the propagated ones instead.
+        single.__dict__.pop("_skl_callbacks", None)
         if "class_weight" in single.get_params():
             # sample_weight already carries the class weights.
             single.set_params(class_weight=None)
-        single.fit(features, y, sample_weight=sample_weight)
+        label = (
+            f"Pretraining hidden layer {depth + 1} of {len(target_blocks)} ({dense.n_outputs} "
+            f"units, supervised), {estimator.pretraining_max_iter} epochs "
+            "(pretraining_max_iter):"
+        )
+        with fit_stage(estimator, single, f"pretraining layer {depth + 1} (supervised)", label):
+            single.fit(features, y, sample_weight=sample_weight)
         trained = single._network
         _transfer(hidden_blocks(trained, trained.dense_layers[:1]), [(dense, norm)])
 
@@ -151,10 +201,13 @@ def pretrain(estimator, X, y, sample_weight, dropout):
     target_blocks = hidden_blocks(network, network.dense_layers[:-1])
     sizes = [dense.n_outputs for dense, _ in target_blocks]
     if estimator.pretraining == "supervised":
-        _supervised(estimator, X, y, sample_weight, target_blocks, dropout)
+        # The stages' budget is pretraining_max_iter by design: reaching it is no news.
+        with collecting_convergence_notices():
+            _supervised(estimator, X, y, sample_weight, target_blocks, dropout)
         return
     if isinstance(estimator.pretraining, str):
-        stack = _unsupervised(estimator, X, sample_weight, sizes)
+        with collecting_convergence_notices():
+            stack = _unsupervised(estimator, X, sample_weight, sizes)
     else:
         stack = _unwrap(estimator.pretraining)
         if stack.n_features_in_ != X.shape[1]:

@@ -5,11 +5,14 @@ never look at which estimator called them. Autoencoders pass ``Y=None`` (the tar
 input batch) and a ``corrupt`` function (the noise applied to the input batch only).
 """
 
+import contextvars
 import time
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import scipy.optimize
+import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
 DIVERGENCE_ADVICE = (
@@ -22,6 +25,38 @@ NON_FINITE_WEIGHTS = (
     "Solver produced non-finite parameter weights. The input data may contain large values and "
     "need to be preprocessed."
 )
+
+
+# A fit run as one stage of a larger fit (a pretraining layer) hands its "did not converge" notice
+# to the fit that runs it, which alone knows whether the user can act on it. A context variable
+# keeps fits running concurrently in threads apart.
+_CONVERGENCE_NOTICES = contextvars.ContextVar("skdeep_convergence_notices", default=None)
+
+
+def warn_not_converged(message):
+    """Warn that a fit used up its iteration budget, or hand the notice to the enclosing stage."""
+    notices = _CONVERGENCE_NOTICES.get()
+    if notices is None:
+        warnings.warn(message, ConvergenceWarning)
+    else:
+        notices.append(message)
+
+
+@contextmanager
+def collecting_convergence_notices():
+    """Collect, instead of warning, the convergence notices of the fits run inside.
+
+    Yields
+    ------
+    notices : list of str
+        Filled with each notice as it is raised.
+    """
+    notices = []
+    token = _CONVERGENCE_NOTICES.set(notices)
+    try:
+        yield notices
+    finally:
+        _CONVERGENCE_NOTICES.reset(token)
 
 
 def batch_weight(X, sample_weight):
@@ -122,6 +157,15 @@ def _silent(message):
 
 def _gather(array, rows):
     return None if array is None else array[rows]
+
+
+def as_dense(X):
+    """``X`` itself if it is an array, else a dense copy of the sparse matrix ``X``.
+
+    Only a Dense layer multiplies a sparse input; a loss's target and the corruption noise need
+    an array, so a sparse batch is densified where it becomes one of those (and nowhere else).
+    """
+    return X.toarray() if sp.issparse(X) else X
 
 
 def fit_minibatch(
@@ -237,9 +281,11 @@ def fit_minibatch(
                 if sort_batches:
                     batch = np.sort(batch)
                 X_batch = X[batch]
-                Y_batch = X_batch if Y is None else Y[batch]
+                # A sparse input batch stays sparse for the first layer; only the batch, never the
+                # whole of X, is densified to serve as the clean target or to be corrupted.
+                Y_batch = as_dense(X_batch) if Y is None else Y[batch]
                 if corrupt is not None:
-                    X_batch = corrupt(X_batch, rng)
+                    X_batch = corrupt(Y_batch if Y is None else as_dense(X_batch), rng)
                 weights = _gather(sample_weight, batch)
                 value = objective(
                     network, loss, penalty, X_batch, Y_batch, weights, rng, include_l2=False
@@ -316,10 +362,9 @@ def fit_minibatch(
                 log("A callback asked to stop. Stopping.")
                 break
             if history.n_iter == max_iter and not incremental:
-                warnings.warn(
+                warn_not_converged(
                     f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached and the "
-                    "optimization hasn't converged yet.",
-                    ConvergenceWarning,
+                    "optimization hasn't converged yet."
                 )
     except KeyboardInterrupt:
         if history.best_snapshot is not None:
@@ -331,8 +376,28 @@ def fit_minibatch(
         network.restore(history.best_snapshot)
 
 
-def fit_lbfgs(network, loss, penalty, X, Y, sample_weight, *, max_iter, max_fun, tol, verbose):
+def fit_lbfgs(
+    network, loss, penalty, X, Y, sample_weight, *, max_iter, max_fun, tol, verbose,
+    on_iteration=None,
+):
     """Full-batch training with scipy's L-BFGS-B on the network's flat parameter vector.
+
+    Parameters
+    ----------
+    network, loss, penalty
+        The pieces of the model.
+    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+    sample_weight : ndarray of shape (n_samples,) or None
+    max_iter, max_fun : int
+        scipy's ``maxiter`` and ``maxfun``.
+    tol : float
+        scipy's ``gtol``.
+    verbose : bool or int
+        Print scikit-learn's ``Iteration N, loss = ...`` line after each iteration.
+    on_iteration : callable, default=None
+        Called without arguments after each iteration, with the iterate in
+        ``network.params``; returning True stops the optimisation there.
 
     Returns
     -------
@@ -351,17 +416,24 @@ def fit_lbfgs(network, loss, penalty, X, Y, sample_weight, *, max_iter, max_fun,
         # scipy's L-BFGS-B works in float64 whatever the network's type.
         return value, network.grads.astype(np.float64)
 
-    def report(intermediate_result):
-        print(f"Iteration {report.iteration}, loss = {intermediate_result.fun:.8f}")
-        report.iteration += 1
+    def after_iteration(intermediate_result):
+        after_iteration.count += 1
+        if verbose:
+            print(f"Iteration {after_iteration.count}, loss = {intermediate_result.fun:.8f}")
+        if on_iteration is not None:
+            # The last evaluation may have been a line-search trial: show the hook the iterate.
+            network.params[...] = intermediate_result.x
+            if on_iteration():
+                # scipy ends the run at this iterate and reports it as the result.
+                raise StopIteration
 
-    report.iteration = 1
+    after_iteration.count = 0
     result = scipy.optimize.minimize(
         value_and_gradient,
         network.params.astype(np.float64),
         method="L-BFGS-B",
         jac=True,
-        callback=report if verbose else None,
+        callback=after_iteration if verbose or on_iteration is not None else None,
         options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
     )
     if not np.isfinite(result.fun) or not np.isfinite(result.x).all():
@@ -373,10 +445,9 @@ def fit_lbfgs(network, loss, penalty, X, Y, sample_weight, *, max_iter, max_fun,
         )
     network.params[...] = result.x
     if result.status == 1:
-        warnings.warn(
+        warn_not_converged(
             "lbfgs failed to converge after "
             f"{result.nit} iteration(s) (status=1): {result.message}. "
-            "Increase the number of iterations (max_iter) or scale the data.",
-            ConvergenceWarning,
+            "Increase the number of iterations (max_iter) or scale the data."
         )
     return float(result.fun), int(result.nit)

@@ -13,6 +13,8 @@ from sklearn.utils._param_validation import Interval
 
 from ._autoencoder_base import AUTOENCODER_CONSTRAINTS, BaseAutoencoder, check_noise, encoder_block
 from ._base import TRAINING_CONSTRAINTS, store_parameters
+from ._reporting import fit_stage
+from ._training import collecting_convergence_notices, warn_not_converged
 from ._docs import AUTOENCODER_PARAMETERS, OPTIMISATION_PARAMETERS
 from ._validation import hidden_sizes, validate_params_with_hints
 from .layers import Activation, Dense, TiedDense, copy_layer_state
@@ -298,6 +300,8 @@ class StackedAutoencoder(BaseAutoencoder):
     ):
         store_parameters(self, locals())
 
+    _network_attributes = ("_network", "_encoders", "_decoders")
+
     @property
     def _n_features_out(self):
         return hidden_sizes(self.hidden_layer_sizes)[-1]
@@ -318,6 +322,11 @@ class StackedAutoencoder(BaseAutoencoder):
     def _check_hyperparameters(self):
         validate_params_with_hints(self)
         sizes = hidden_sizes(self.hidden_layer_sizes)
+        if not sizes:
+            raise ValueError(
+                "hidden_layer_sizes must hold at least one layer size: a StackedAutoencoder "
+                f"encodes its input through its hidden layers; got {self.hidden_layer_sizes!r}."
+            )
         levels = check_noise(self.noise, self.noise_level, len(sizes), self.solver)
         return {"sizes": sizes, "noise_levels": levels}
 
@@ -361,15 +370,42 @@ class StackedAutoencoder(BaseAutoencoder):
             random_state=int(self._rng.integers(np.iinfo(np.int32).max)),
         )
 
+    def _greedy_only(self, prepared, incremental):
+        """Whether the greedy layer-wise stage is the whole of this call."""
+        return prepared.first_pass and (incremental or not self.fine_tune)
+
+    def _n_pretraining_stages(self, prepared):
+        return len(prepared.spec["sizes"]) if prepared.first_pass else 0
+
+    def _n_training_tasks(self, prepared, incremental):
+        if self._greedy_only(prepared, incremental):
+            return 0
+        return super()._n_training_tasks(prepared, incremental)
+
+    def _stage_label(self, depth, layer, n_inputs):
+        noise = "no noise" if not layer.noise or not layer.noise_level else (
+            f"{layer.noise} noise at {layer.noise_level:g}"
+        )
+        return (
+            f"Layer {depth + 1} of {len(self._encoders)} of the stack: an autoencoder "
+            f"{n_inputs} -> {layer.n_components} units, {noise}:"
+        )
+
     def _after_initialise(self, spec, X, Y, y_scoring, sample_weight, incremental):
         self.autoencoders_ = []
+        unconverged = []
         codes = X
         for depth, encoder in enumerate(self._encoders):
             layer = DenoisingAutoencoderTransformer(**self._layer_parameters(depth, spec))
-            if incremental:
-                layer.partial_fit(codes, sample_weight=sample_weight)
-            else:
-                layer.fit(codes, sample_weight=sample_weight)
+            label = self._stage_label(depth, layer, codes.shape[1])
+            with fit_stage(self, layer, f"layer {depth + 1}", label), \
+                    collecting_convergence_notices() as notices:
+                if incremental:
+                    layer.partial_fit(codes, sample_weight=sample_weight)
+                else:
+                    layer.fit(codes, sample_weight=sample_weight)
+            if notices:
+                unconverged.append(depth + 1)
             self.autoencoders_.append(layer)
             trained = layer._network.layers
             network_layers = self._network.layers
@@ -378,10 +414,18 @@ class StackedAutoencoder(BaseAutoencoder):
                 copy_layer_state(source, network_layers[start + offset])
             copy_layer_state(trained[-1], self._decoders[-1 - depth])
             codes = layer.transform(codes)
+        # Fine-tuning trains every layer again and warns for itself; without it, one notice
+        # for the stack names the layers that could use more epochs.
+        if unconverged and not self.fine_tune and not incremental:
+            warn_not_converged(
+                f"StackedAutoencoder: layer(s) {', '.join(map(str, unconverged))} of "
+                f"{len(self._encoders)} reached max_iter={self.max_iter} epochs before their "
+                "reconstruction loss converged. Increase max_iter (each layer's budget) or "
+                "learning_rate_init."
+            )
 
     def _train(self, prepared, incremental, validation=None, callback_context=None):
-        # The greedy stage is the whole of a first partial_fit, and of a fit without fine-tuning.
-        if prepared.first_pass and (incremental or not self.fine_tune):
+        if self._greedy_only(prepared, incremental):
             self.loss_ = self._reconstruction_loss(prepared.X, prepared.sample_weight)
             self.n_iter_ = max(layer.n_iter_ for layer in self.autoencoders_)
             return

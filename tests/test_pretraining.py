@@ -3,7 +3,6 @@
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -15,7 +14,7 @@ from skdeep.datasets import load_ccpp
 
 def initialised(estimator, X, y):
     """The estimator's network after initialisation and pretraining, before fine-tuning."""
-    estimator._prepare(X, y, None, incremental=False)
+    estimator._pretrain(estimator._prepare(X, y, None, incremental=False), incremental=False)
     return estimator
 
 
@@ -127,7 +126,7 @@ def test_grid_search_tunes_pretraining_by_name(digits):
     "params, message",
     [
         ({"pretraining": "denoising", "pretraining_noise_level": (0.1, 0.2, 0.3)},
-         "'noise_level' parameter has 3 values but the network has 2"),
+         "'pretraining_noise_level' parameter has 3 values but the network has 2"),
         ({"pretraining": "denoising", "solver": "lbfgs"}, "noise needs a stochastic solver"),
         ({"pretraining": "denoisin"}, "Did you mean 'denoising'"),
     ],
@@ -145,10 +144,3 @@ def test_mismatched_stack_is_rejected(digits):
     stack = StackedAutoencoder(hidden_layer_sizes=(8,), max_iter=1).fit(X)
     with pytest.raises(ValueError, match="layer sizes \\(8,\\) but hidden_layer_sizes is"):
         DeepMLPClassifier(hidden_layer_sizes=(16,), pretraining=stack).fit(X, y)
-
-
-def test_unsupervised_pretraining_needs_dense_input(digits):
-    X, _, y, _ = digits
-    with pytest.raises(ValueError, match="needs dense input"):
-        DeepMLPClassifier(hidden_layer_sizes=(8,), pretraining="autoencoder").fit(
-            sp.csr_matrix(X), y)

@@ -10,10 +10,8 @@ import threading
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import cross_val_score
 from sklearn.neural_network import MLPClassifier
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler
 
 from skdeep import (
     DeepMLPClassifier,
@@ -21,7 +19,6 @@ from skdeep import (
     DenoisingAutoencoderTransformer,
     StackedAutoencoder,
 )
-from skdeep._reporting import HAS_SKLEARN_CALLBACKS
 
 ESTIMATORS = [
     DeepMLPClassifier(hidden_layer_sizes=(16,)),
@@ -117,54 +114,6 @@ def test_user_hook_sees_records_and_can_stop(digits):
     assert clf.n_iter_ == 3
     assert [epoch for _, epoch in seen] == [1, 2, 3]
     assert all(estimator is clf for estimator, _ in seen)
-
-
-@pytest.mark.skipif(not HAS_SKLEARN_CALLBACKS, reason="this scikit-learn has no callback API")
-def test_sklearn_progress_bar_in_fit_search_and_pipeline(digits):
-    pytest.importorskip("rich")
-    from sklearn.callback import ProgressBar
-
-    X, _, y, _ = digits
-    clf = DeepMLPClassifier(hidden_layer_sizes=(8,), max_iter=3)
-    clf.set_callbacks(ProgressBar()).fit(X, y)
-    assert clf.n_iter_ == 3
-    pipeline = make_pipeline(MinMaxScaler(), DenoisingAutoencoderTransformer(n_components=8,
-                                                                             max_iter=2))
-    pipeline.set_callbacks(ProgressBar(max_propagation_depth=None)).fit(X)
-    search = GridSearchCV(DeepMLPClassifier(hidden_layer_sizes=(8,), max_iter=2),
-                          {"alpha": [1e-4, 1e-2]}, cv=2)
-    search.set_callbacks(ProgressBar(max_propagation_depth=None)).fit(X, y)
-    assert search.best_estimator_.n_iter_ == 2
-
-
-@pytest.mark.skipif(not HAS_SKLEARN_CALLBACKS, reason="this scikit-learn has no callback API")
-def test_sklearn_callback_sees_every_epoch_and_can_stop(digits):
-    X, _, y, _ = digits
-
-    class StopAtTwo:
-        def __init__(self):
-            self.ends = []
-
-        def setup(self, estimator, context):
-            pass
-
-        def on_fit_task_begin(self, estimator, context):
-            pass
-
-        def on_fit_task_end(self, estimator, context, *, metadata=None, fitted_estimator=None):
-            if context.task_name == "epoch" and metadata:
-                self.ends.append(metadata["epoch"])
-                assert fitted_estimator.predict(X).shape == y.shape
-                return metadata["epoch"] == 2
-            return False
-
-        def teardown(self, estimator, context):
-            pass
-
-    callback = StopAtTwo()
-    clf = DeepMLPClassifier(hidden_layer_sizes=(8,), max_iter=10).set_callbacks(callback)
-    clf.fit(X, y)
-    assert callback.ends == [1, 2] and clf.n_iter_ == 2
 
 
 # ---------------------------------------------------------------- faults
