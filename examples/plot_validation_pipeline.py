@@ -53,8 +53,10 @@ with warnings.catch_warnings():
         routed.fit(X_train, y_train, X_val=X_valid, y_val=y_valid)
 
     unrouted = make_pipeline(StandardScaler(), DeepMLPClassifier(**settings))
-    unrouted.fit(X_train, y_train, deepmlpclassifier__X_val=X_valid,
-                 deepmlpclassifier__y_val=y_valid)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        unrouted.fit(X_train, y_train, deepmlpclassifier__X_val=X_valid,
+                     deepmlpclassifier__y_val=y_valid)
 
     scaler = StandardScaler().fit(X_train)
     by_hand = DeepMLPClassifier(**settings).fit(
@@ -72,6 +74,9 @@ for name, (net, accuracy) in fits.items():
           f"{net.best_validation_score_:.3f}, test accuracy {accuracy:.3f}")
 same = np.allclose(routed[-1].validation_scores_, by_hand.validation_scores_)
 print(f"routed and by hand record the same validation scores: {same}")
+# The network cannot see the pipeline, but it sees two sets on different scales, and says so.
+print(*(str(warning.message)[:80] + "..." for warning in caught
+        if "another scale" in str(warning.message)), sep="\n")
 
 # %%
 # What early stopping saw

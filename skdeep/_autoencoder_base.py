@@ -104,9 +104,9 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNet
             Validation data: its reconstruction loss is recorded in ``history_`` every epoch and,
             with ``early_stopping=True``, used instead of a random ``validation_fraction``
             ('lbfgs' ignores it). It is used as given: a Pipeline's ``step__X_val=`` skips the
-            earlier steps' transformations; metadata routing applies them, with
-            ``transform_input=["X_val"]`` on the Pipeline and ``set_fit_request(X_val=True)``
-            here (:ref:`ug_validation_pipeline`).
+            earlier steps' transformations (a warning says so when the scales disagree); metadata
+            routing applies them, with ``transform_input=["X_val"]`` on the Pipeline and
+            ``set_fit_request(X_val=True)`` here (:ref:`ug_validation_pipeline`).
 
         Returns
         -------

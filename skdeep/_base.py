@@ -29,6 +29,7 @@ from ._reporting import (
     interruptible,
 )
 from ._random import derived_generator
+from ._scale_check import warn_if_scaled_unlike
 from ._training import History, as_dense, fit_lbfgs, fit_minibatch
 from ._validation import validate_params_with_hints
 from .initialisers import WEIGHT_INITS
@@ -260,7 +261,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         """
         with callback_management_context(self), interruptible(self):
             prepared = self._prepare(X, y, sample_weight, incremental)
-            validation = self._validation_inputs(X_val, y_val)
+            validation = self._validation_inputs(prepared.X, X_val, y_val)
             context = fit_callback_context(
                 self,
                 self._n_pretraining_stages(prepared)
@@ -300,7 +301,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         """A deep copy of the network-bound attributes: a fitted estimator as it is now."""
         return copy.deepcopy({name: getattr(self, name) for name in self._network_attributes})
 
-    def _validation_inputs(self, X_val, y_val):
+    def _validation_inputs(self, X_train, X_val, y_val):
         """Validate a user-supplied validation set; return ``(X, Y, y, None)`` or None."""
         if X_val is None:
             if y_val is not None:
@@ -309,6 +310,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         X_val = validate_data(
             self, X_val, accept_sparse=["csr", "csc"], dtype=self._network.dtype, reset=False
         )
+        warn_if_scaled_unlike(X_train, X_val)
         if self._target_is_input:
             return X_val, None, None, None
         if y_val is None:

@@ -216,9 +216,9 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
             A validation set: its loss and accuracy are recorded in ``history_`` every epoch
             and, with ``early_stopping=True``, used instead of a random ``validation_fraction``
             ('lbfgs' ignores it). It is used as given: a Pipeline's ``step__X_val=`` skips the
-            earlier steps' transformations; metadata routing applies them, with
-            ``transform_input=["X_val"]`` on the Pipeline and ``set_fit_request(X_val=True,
-            y_val=True)`` here (:ref:`ug_validation_pipeline`).
+            earlier steps' transformations (a warning says so when the scales disagree); metadata
+            routing applies them, with ``transform_input=["X_val"]`` on the Pipeline and
+            ``set_fit_request(X_val=True, y_val=True)`` here (:ref:`ug_validation_pipeline`).
 
         Returns
         -------
@@ -455,9 +455,9 @@ class DeepMLPRegressor(RegressorMixin, BaseDeepMLP):
             A validation set: its loss and R^2 are recorded in ``history_`` every epoch and,
             with ``early_stopping=True``, used instead of a random ``validation_fraction``
             ('lbfgs' ignores it). It is used as given: a Pipeline's ``step__X_val=`` skips the
-            earlier steps' transformations; metadata routing applies them, with
-            ``transform_input=["X_val"]`` on the Pipeline and ``set_fit_request(X_val=True,
-            y_val=True)`` here (:ref:`ug_validation_pipeline`).
+            earlier steps' transformations (a warning says so when the scales disagree); metadata
+            routing applies them, with ``transform_input=["X_val"]`` on the Pipeline and
+            ``set_fit_request(X_val=True, y_val=True)`` here (:ref:`ug_validation_pipeline`).
 
         Returns
         -------

@@ -2,7 +2,8 @@
 
 scikit-learn's metadata routing (``Pipeline(..., transform_input=["X_val"])`` with
 ``set_fit_request``) is the documented way (docs/user_guide/early_stopping.rst). The step-name
-form ``net__X_val=`` hands the set to the network untransformed; the last test pins that down.
+form ``net__X_val=`` hands the set to the network untransformed, with a warning; the last test
+pins that down, and ``test_scale_check`` that the warning does not fire on sets that agree.
 Routing is enabled only inside ``config_context``, so it never leaks into other tests.
 """
 
@@ -92,11 +93,14 @@ def test_step_name_validation_set_reaches_the_network_unscaled(case):
     # early stopping scores the network on inputs scaled unlike its training data.
     make, X_train, X_valid, y_train, y_valid = case
     validation = _validation(X_valid, y_valid)
-    unrouted = Pipeline([("scale", StandardScaler()), ("net", make())]).fit(
-        X_train, y_train, **{f"net__{name}": value for name, value in validation.items()}
-    )
+    # ... and the estimator says so, since it sees the two sets on different scales.
+    with pytest.warns(UserWarning, match="X_val is on another scale .* step__X_val"):
+        unrouted = Pipeline([("scale", StandardScaler()), ("net", make())]).fit(
+            X_train, y_train, **{f"net__{name}": value for name, value in validation.items()}
+        )
     scaler = StandardScaler().fit(X_train)
-    unscaled_validation = make().fit(scaler.transform(X_train), y_train, **validation)
+    with pytest.warns(UserWarning, match="X_val is on another scale"):
+        unscaled_validation = make().fit(scaler.transform(X_train), y_train, **validation)
     _, reference = _scaled_by_hand(make(), X_train, X_valid, y_train, y_valid)
 
     scores = unrouted[-1].validation_scores_
