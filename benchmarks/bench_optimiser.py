@@ -21,21 +21,29 @@ Medians of ``--rounds`` rounds of ``--repeats`` updates; nothing is asserted.
 import argparse
 import time
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 import common
 import numpy as np
 
 from skdeep import optimisers
+from skdeep._training import penalised_step
 from skdeep.optimisers import make_optimiser
+from skdeep.penalties import make_penalty
 
 N_PARAMS = 784 * 500 + 500 * 500 + 500 * 10 + 500 + 500 + 10  # the headline network
 N_WEIGHTS = 784 * 500 + 500 * 500 + 500 * 10
-WEIGHT_DECAY = (N_WEIGHTS, 1e-4 / 128)  # alpha / batch_size, as the mini-batch loop passes it
+ALPHA, SCALE = 1e-4, 1.0 / 128  # the L2 term of a batch of 128, as the mini-batch loop adds it
 SOLVERS = ("sgd", "adam", "amsgrad", "adamax", "nadam", "adagrad", "rmsprop", "adadelta")
-# Adam's passes over each block (see Adam._step) and the L2 term's (see Optimiser.update).
+# Adam's passes over each block (see Adam._step) and the L2 term's (see penalties.L2).
 ADAM_PASSES = ("multiply", "add", "square", "multiply", "add", "sqrt", "add", "divide",
                "multiply", "add")
 L2_PASSES = ("dot", "multiply", "add")
+
+
+def _flat(params, grads, n_weights):
+    """What ``penalised_step`` reads of a network: its flat vectors and the weights' length."""
+    return SimpleNamespace(params=params, grads=grads, n_weights=n_weights)
 
 
 def median_seconds(function, rounds, repeats):
@@ -58,10 +66,11 @@ def update_costs(args, rng):
         for block_bytes, blocking in ((optimisers.BLOCK_BYTES, "blocked"), (1 << 40, "unblocked")):
             saved, optimisers.BLOCK_BYTES = optimisers.BLOCK_BYTES, block_bytes
             try:
-                for decay, label in ((None, "no L2"), (WEIGHT_DECAY, "L2")):
+                for alpha, label in ((0.0, "no L2"), (ALPHA, "L2")):
                     optimiser = make_optimiser(name, 1e-3)
+                    flat = _flat(params, grads, N_WEIGHTS)
                     seconds = median_seconds(
-                        lambda: optimiser.update(params, grads, weight_decay=decay),
+                        lambda: penalised_step(flat, make_penalty(alpha), optimiser, SCALE),
                         args.rounds, args.repeats)
                     row[f"{blocking}, {label} ms"] = f"{1000 * seconds:.3f}"
             finally:
@@ -83,16 +92,18 @@ def two_thread_costs(args, rng):
     grads = (rng.standard_normal(N_PARAMS) * 0.01).astype(np.float32)
     half = (N_PARAMS // 2) // 1024 * 1024
     whole, first, second = (make_optimiser("adam", 1e-3) for _ in range(3))
-    decay = WEIGHT_DECAY[1]
+    penalty = make_penalty(ALPHA)
+    everything = _flat(params, grads, N_WEIGHTS)
+    front = _flat(params[:half], grads[:half], half)
+    back = _flat(params[half:], grads[half:], N_WEIGHTS - half)
 
     def one_thread():
-        whole.update(params, grads, weight_decay=WEIGHT_DECAY)
+        penalised_step(everything, penalty, whole, SCALE)
 
     with ThreadPoolExecutor(1) as worker:
         def two_threads():
-            pending = worker.submit(second.update, params[half:], grads[half:],
-                                    (N_WEIGHTS - half, decay))
-            first.update(params[:half], grads[:half], weight_decay=(half, decay))
+            pending = worker.submit(penalised_step, back, penalty, second, SCALE)
+            penalised_step(front, penalty, first, SCALE)
             pending.result()
 
         times = common.run_rounds(
@@ -116,7 +127,7 @@ def torch_costs(args, torch):
         weights.grad, biases.grad = torch.randn(N_WEIGHTS) * 0.01, torch.randn(biases.shape[0])
         try:
             optimiser = torch.optim.Adam(
-                [{"params": [weights], "weight_decay": WEIGHT_DECAY[1]},
+                [{"params": [weights], "weight_decay": ALPHA * SCALE},
                  {"params": [biases], "weight_decay": 0.0}], lr=1e-3, **options)
             seconds = median_seconds(optimiser.step, args.rounds, args.repeats)
         except (RuntimeError, TypeError) as error:  # fused Adam missing from this build

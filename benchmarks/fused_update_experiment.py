@@ -26,11 +26,14 @@ import shutil
 import subprocess
 import tempfile
 import time
+from types import SimpleNamespace
 
 import common
 import numpy as np
 
 from skdeep import DeepMLPClassifier, optimisers
+from skdeep._training import penalised_step
+from skdeep.penalties import make_penalty
 
 C_SOURCE = r"""
 #include <math.h>
@@ -98,17 +101,22 @@ def compiled_adam(kernel):
     pointer = ctypes.POINTER(ctypes.c_float)
 
     class CompiledAdam(optimisers.Adam):
-        def update(self, params, grads, weight_decay=None):
+        def sweep(self, params, grads):
             if params.dtype != np.float32 or self.amsgrad:
-                return super().update(params, grads, weight_decay)
-            if self._m is None:
+                yield from super().sweep(params, grads)
+                return
+            if getattr(self, "_m", None) is None:
                 self._m, self._v = np.zeros_like(params), np.zeros_like(params)
             self._t += 1
             beta_1, beta_2, step, epsilon = self._coefficients()
-            n_decayed, decay = weight_decay if weight_decay is not None else (0, 0.0)
-            return kernel(*(array.ctypes.data_as(pointer)
-                            for array in (params, grads, self._m, self._v)),
-                          params.shape[0], n_decayed, decay, beta_1, beta_2, step, epsilon)
+            # One block: the caller adds the penalty's gradient (the L2 term, a NumPy pass of
+            # its own since the optimiser no longer knows about penalties), then one C pass.
+            if getattr(self, "_work", None) is None:
+                self._work = np.empty_like(params)
+            yield 0, params.shape[0], self._work
+            kernel(*(array.ctypes.data_as(pointer)
+                     for array in (params, grads, self._m, self._v)),
+                   params.shape[0], 0, 0.0, beta_1, beta_2, step, epsilon)
 
     return CompiledAdam
 
@@ -117,7 +125,7 @@ def update_case(args, compiled):
     rng = np.random.default_rng(0)
     n_weights = 784 * 500 + 500 * 500 + 500 * 10
     n_params = n_weights + 500 + 500 + 10
-    decay = (n_weights, 1e-4 / 128)
+    penalty = make_penalty(alpha=1e-4)
     start = (rng.standard_normal(n_params) * 0.05).astype(np.float32)
     gradients = [(rng.standard_normal(n_params) * 0.01).astype(np.float32) for _ in range(8)]
     results = {}
@@ -125,14 +133,18 @@ def update_case(args, compiled):
     for name, cls in (("NumPy Adam (skdeep)", optimisers.Adam), ("compiled Adam", compiled)):
         params, optimiser = start.copy(), cls()
         for step in range(100):  # the same 100 updates from the same start, for the comparison
-            # A copy: with weight decay skdeep's update adds the decay to the gradient in place.
-            optimiser.update(params, gradients[step % 8].copy(), weight_decay=decay)
+            # A copy: the penalty adds its gradient to the gradient in place.
+            flat = SimpleNamespace(params=params, grads=gradients[step % 8].copy(),
+                                   n_weights=n_weights)
+            penalised_step(flat, penalty, optimiser, 1.0 / 128)
         results[name] = params
 
         def measure(optimiser=optimiser, params=params):
             begin = time.perf_counter()
             for step in range(args.repeats):
-                optimiser.update(params, gradients[step % 8], weight_decay=decay)
+                flat = SimpleNamespace(params=params, grads=gradients[step % 8],
+                                       n_weights=n_weights)
+                penalised_step(flat, penalty, optimiser, 1.0 / 128)
             return (time.perf_counter() - begin) / args.repeats
         contenders[name] = measure
     with common.ForeignLoad() as load:

@@ -7,7 +7,7 @@ Usage (from the repository root):
     python benchmarks/profile_epoch.py --batch-norm --dropout 0.2
 
 It replays what ``fit_minibatch`` does for one batch (gather, forward, loss, backward, the
-optimiser update with the L2 term as its weight decay) with a timer around each step, over
+penalty and the optimiser's step in one sweep) with a timer around each step, over
 MNIST-10k, and prints the epoch with the smallest total (the least disturbed by other processes)
 of ``--epochs`` timed epochs.
 """
@@ -19,10 +19,11 @@ import common
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from skdeep._training import penalised_step
 from skdeep.losses import SoftmaxCrossEntropy
 from skdeep.network import build_mlp
 from skdeep.optimisers import SGD, Adam
-from skdeep.penalties import WeightPenalty
+from skdeep.penalties import make_penalty
 
 
 def profile_epoch(network, loss, penalty, optimiser, X, Y, batch_size, rng):
@@ -53,11 +54,9 @@ def profile_epoch(network, loss, penalty, optimiser, X, Y, batch_size, rng):
             clock = lap(f"backward {position} {type(layer).__name__}", clock)
             if delta is None:
                 break
-        # As in fit_minibatch: the L2 term is the optimiser's weight decay, inside its sweep.
-        scale = 1.0 / rows.shape[0]
-        optimiser.update(network.params, network.grads,
-                         weight_decay=penalty.weight_decay(network.n_weights, scale))
-        lap(f"optimiser ({type(optimiser).__name__}) + L2 weight decay", clock)
+        # As in train_batch: the penalty's gradient is added block by block in the step's sweep.
+        penalised_step(network, penalty, optimiser, 1.0 / rows.shape[0])
+        lap(f"optimiser ({type(optimiser).__name__}) + L2 penalty", clock)
     return spent
 
 
@@ -83,7 +82,7 @@ def main():
     )
     network.reset_parameters("auto", rng)
     optimiser = Adam() if args.solver == "adam" else SGD(learning_rate=0.1, momentum=0.9)
-    loss, penalty = SoftmaxCrossEntropy(), WeightPenalty(alpha=1e-4)
+    loss, penalty = SoftmaxCrossEntropy(), make_penalty(alpha=1e-4)
     profile_epoch(network, loss, penalty, optimiser, X, Y, args.batch_size, rng)  # warm up
     with common.ForeignLoad() as load:
         epochs = [

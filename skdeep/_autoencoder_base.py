@@ -9,13 +9,15 @@ from numbers import Real
 import numpy as np
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._base import TRAINING_CONSTRAINTS, BaseNetworkEstimator
+from ._base import TRAINING_CONSTRAINTS, BaseNetworkEstimator, stochastic_solver
+from ._tasks import Reconstruction
 from ._training import as_dense
 from ._validation import per_layer
 from .activations import ACTIVATIONS
-from .layers import Activation, BatchNorm, Dense
+from .layers import Dense, TiedDense
 from .noise import LEVEL_RANGES, NOISES
 
 AUTOENCODER_CONSTRAINTS = {
@@ -50,37 +52,22 @@ def check_noise(noise, noise_level, n_layers, solver, prefix=""):
     return levels
 
 
-def encoder_block(n_inputs, n_units, activation, batch_norm, batch_norm_momentum):
-    dense = Dense(n_inputs, n_units)
-    norm = [BatchNorm(n_units, momentum=batch_norm_momentum)] if batch_norm else []
-    return dense, [dense, *norm, Activation(activation)]
+def decoder_layer(encoder, tied_weights):
+    """The layer that maps an encoder block's code back to its input: tied or its own weights."""
+    if tied_weights:
+        return TiedDense(encoder.dense)
+    return Dense(encoder.dense.n_outputs, encoder.dense.n_inputs)
 
 
 class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNetworkEstimator):
     """Fit / transform / inverse_transform / score shared by both autoencoders."""
 
-    _target_is_input = True
+    @property
+    def _encoders(self):
+        # An autoencoder's network is its encoder blocks, bottom to top, then its decoder layers.
+        return self._network.blocks
 
-    def _output_activation(self, X):
-        if self.loss == "squared_error":
-            return "identity"
-        in_unit_range = X.min() >= 0 and X.max() <= 1
-        if self.loss == "cross_entropy" and not in_unit_range:
-            raise ValueError(
-                "loss='cross_entropy' needs every input value in [0, 1]; got values in "
-                f"[{X.min():g}, {X.max():g}]. Scale the input or use loss='squared_error'."
-            )
-        return "logistic" if in_unit_range else "identity"
-
-    def _encode_targets(self, y, incremental, first_pass):
-        raise NotImplementedError("autoencoders are fitted without targets")
-
-    def _score_outputs(self, outputs, y, sample_weight):
-        raise NotImplementedError("autoencoders score reconstructions from the scores")
-
-    def _evaluate(self, X, Y, y, sample_weight):
-        loss = self._reconstruction_loss(X, sample_weight)
-        return -loss, loss
+    _task = Reconstruction()
 
     def _reconstruction_loss(self, X, sample_weight=None):
         scores = self._network.forward(X, training=False)
@@ -115,6 +102,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNet
         """
         return self._fit(X, y, sample_weight=sample_weight, X_val=X_val)
 
+    @available_if(stochastic_solver)
     def partial_fit(self, X, y=None, sample_weight=None, *, X_val=None):
         """Train for one epoch over ``X``.
 
@@ -134,8 +122,6 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNet
         self : object
             Fitted autoencoder.
         """
-        if self.solver == "lbfgs":
-            raise ValueError("partial_fit needs a stochastic solver; lbfgs is not stochastic.")
         return self._fit(X, y, sample_weight=sample_weight, incremental=True, X_val=X_val)
 
     def transform(self, X):
@@ -152,7 +138,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNet
             The top-level code of each sample.
         """
         X = self._validate_for_predict(X)
-        return self._network.forward(X, training=False, stop=self._n_encoder_layers)
+        return self._network.features(X, len(self._encoders))
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -176,8 +162,7 @@ class BaseAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseNet
                 f"X has {codes.shape[-1]} features, but {self.__class__.__name__} produces "
                 f"{self._n_features_out} components."
             )
-        for layer in self._network.layers[self._n_encoder_layers :]:
-            codes = layer.forward(codes, training=False)
+        codes = self._network.forward(codes, training=False, start=len(self._encoders))
         return self._loss.output(codes)
 
     def score(self, X, y=None):

@@ -1,20 +1,22 @@
 """The machinery shared by every skdeep estimator: training parameters, fitting, prediction.
 
-A concrete estimator decides only what differs: the network it builds (``_build_network``), how
-targets become the matrix ``Y`` the loss compares with (``_encode_targets``; ``Y=None`` means the
-target is the input itself, as for autoencoders), the output activation, the validation score and
-the corruption applied to training inputs (``_corruption``, denoising autoencoders).
+A concrete estimator decides only what differs: its task (``_task``: classification, regression
+or reconstruction, which owns the targets, the output activation and the validation score), the
+network it builds (``_build_network``, from the spec ``_architecture`` checks), its pretraining
+(``_after_initialise``) and the corruption applied to training inputs (``_corruption``,
+denoising autoencoders).
 """
 
 import copy
 import warnings
 from abc import ABCMeta, abstractmethod
-from functools import cache
+from contextlib import contextmanager
+from functools import cache, partial
 from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.base import BaseEstimator, is_classifier
+from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -28,14 +30,14 @@ from ._reporting import (
     fit_callback_context,
     interruptible,
 )
-from ._random import derived_generator
+from ._random import child_seed, derived_generator
 from ._scale_check import warn_if_scaled_unlike
-from ._training import History, as_dense, fit_lbfgs, fit_minibatch
+from ._training import History, Stopping, TrainingPlan, as_dense, fit_lbfgs, fit_minibatch
 from ._validation import validate_params_with_hints
 from .initialisers import WEIGHT_INITS
 from .losses import LOSSES
 from .optimisers import OPTIMISERS, make_optimiser
-from .penalties import WeightPenalty
+from .penalties import make_penalty
 from .schedules import SCHEDULES, make_schedule
 
 
@@ -48,6 +50,29 @@ def store_parameters(estimator, arguments):
     for name, value in arguments.items():
         if name not in ("self", "__class__"):
             setattr(estimator, name, value)
+
+
+def child_training_parameters(estimator, **overrides):
+    """The training parameters of ``estimator`` for a network it trains itself (pretraining).
+
+    The child gets a seed of its own from the estimator's stream and never warm-starts.
+    """
+    params = {name: getattr(estimator, name) for name in TRAINING_CONSTRAINTS}
+    params.update(random_state=child_seed(estimator._rng), warm_start=False)
+    params.update(overrides)
+    return params
+
+
+PARTIAL_FIT_NEEDS_STOCHASTIC = (
+    "partial_fit is only available for stochastic optimizers. {solver} is not stochastic."
+)
+
+
+def stochastic_solver(estimator):
+    """``available_if`` check of ``partial_fit``: scikit-learn's rule and message."""
+    if estimator.solver == "lbfgs":
+        raise AttributeError(PARTIAL_FIT_NEEDS_STOCHASTIC.format(solver=estimator.solver))
+    return True
 
 
 # scikit-learn's own schedules that its MLPs apply to 'sgd' only.
@@ -91,6 +116,15 @@ TRAINING_CONSTRAINTS = {
 }
 
 
+class ValidationSet(NamedTuple):
+    """Data the network is scored on after each epoch (a split of ``X``, or the user's own)."""
+
+    X: object
+    Y: object
+    y: object
+    sample_weight: object = None
+
+
 class Prepared(NamedTuple):
     """What ``_prepare`` hands to training."""
 
@@ -111,8 +145,8 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
     Warning: this class should not be used directly; use the derived classes.
     """
 
-    # Autoencoders learn to reproduce their input; supervised estimators require ``y``.
-    _target_is_input = False
+    # What the estimator learns (a skdeep._tasks.Task), set by each concrete class.
+    _task = None
 
     # The attributes holding the network's layers: a copy fitted at some epoch duplicates them
     # together, so that they keep sharing the copy's layers.
@@ -120,31 +154,24 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
 
     # ----------------------------------------------------------------- subclass hooks
     def _check_hyperparameters(self):
-        """Validate the parameters; return what ``_build_network`` needs (subclasses extend)."""
+        """Validate the parameters; return what ``_build_network`` needs."""
         validate_params_with_hints(self)
+        return self._architecture()
+
+    def _architecture(self):
+        """Check the parameters that relate to each other; return the estimator's spec.
+
+        The spec is a small NamedTuple of the checked architecture (hidden sizes, per-layer
+        rates) that ``_build_network`` and the training hooks read.
+        """
+        return None
 
     @abstractmethod
     def _build_network(self, spec, n_features, n_outputs, dtype):
         """Return a new :class:`~skdeep.network.Network` (not yet initialised)."""
 
-    @abstractmethod
-    def _encode_targets(self, y, incremental, first_pass):
-        """Return ``(Y, y_for_scoring)``: the loss's targets (None: the input) and ``y`` for scores."""
-
-    @abstractmethod
-    def _output_activation(self, X):
-        """Return the output activation's name (a key of :data:`skdeep.losses.LOSSES`)."""
-
-    @abstractmethod
-    def _score_outputs(self, outputs, y, sample_weight):
-        """Return the validation score (higher is better) of network outputs against ``y``."""
-
-    def _extra_sample_weight(self, y):
-        """Per-sample weight factors implied by the estimator (``class_weight``), or None."""
-        return None
-
-    def _dropout_rates(self, spec):
-        """The configured rate of each Dropout layer, in network order (for annealing)."""
+    def _epoch_hooks(self, spec):
+        """``hook(history)`` steps run before each training epoch (the MLPs' dropout annealing)."""
         return []
 
     def _corruption(self, spec):
@@ -162,32 +189,17 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         """How many epochs (L-BFGS iterations) this call may run after pretraining."""
         return 1 if incremental else self.max_iter
 
-    def _stratify_validation(self, Y):
-        """The array the early-stopping split is stratified by (scikit-learn's choice), or None.
-
-        ``Y`` is the loss's target matrix, None when the target is the input.
-        """
-        return None
-
     # ----------------------------------------------------------------- fitting
     def _validate_inputs(self, X, y, sample_weight, incremental, first_pass):
         """Return ``(X, Y, y_scoring, y, sample_weight, user_sample_weight)``, all validated."""
-        common = dict(
-            accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=first_pass
-        )
-        if self._target_is_input:
-            X = validate_data(self, X, **common)
-            Y = y_scoring = None
-        else:
-            X, y = validate_data(
-                self, X, y, multi_output=True, y_numeric=not is_classifier(self), **common
-            )
-            Y, y_scoring = self._encode_targets(y, incremental, first_pass)
+        X, y = self._task.validate(self, X, y, reset=first_pass)
+        Y, y_scoring = self._task.encode(self, y, incremental, first_pass)
+        if Y is not None:
             Y = Y.astype(X.dtype, copy=False)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         user_sample_weight = sample_weight
-        extra = self._extra_sample_weight(y_scoring)
+        extra = self._task.sample_weight_factors(self, y_scoring)
         if extra is not None:
             extra = extra.astype(X.dtype)
             sample_weight = extra if sample_weight is None else sample_weight * extra
@@ -204,7 +216,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         network = self._build_network(spec, X.shape[1], n_outputs, X.dtype)
         network.reset_parameters(self.weight_init, self._random_state)
         self._network = network
-        self._loss = LOSSES[self._output_activation(X)]()
+        self._loss = LOSSES[self._task.output_activation(self, X)]()
         self.out_activation_ = self._loss.output_activation
         self.n_iter_ = 0
         self.t_ = 0
@@ -260,8 +272,10 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         then the epochs (L-BFGS iterations); a ``partial_fit`` call runs one epoch.
         """
         with callback_management_context(self), interruptible(self):
-            prepared = self._prepare(X, y, sample_weight, incremental)
-            validation = self._validation_inputs(prepared.X, X_val, y_val)
+            self._check_validation_arguments(X_val, y_val)
+            with self._unchanged_on_error():
+                prepared = self._prepare(X, y, sample_weight, incremental)
+                validation = self._validation_inputs(prepared.X, X_val, y_val)
             context = fit_callback_context(
                 self,
                 self._n_pretraining_stages(prepared)
@@ -301,31 +315,47 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         """A deep copy of the network-bound attributes: a fitted estimator as it is now."""
         return copy.deepcopy({name: getattr(self, name) for name in self._network_attributes})
 
+    @contextmanager
+    def _unchanged_on_error(self):
+        """Leave the estimator exactly as it was if the block raises (a refused fit changes nothing).
+
+        Validation sets attributes as it goes (scikit-learn's ``validate_data`` records the
+        features, target encoding records the classes); restoring the attribute dictionary
+        undoes all of it at once, whichever check failed. Only replaced attributes need
+        restoring: validation never modifies a fitted array in place.
+        """
+        saved = self.__dict__.copy()
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def _check_validation_arguments(self, X_val, y_val):
+        """Refuse a validation set given by halves, before anything else is looked at."""
+        if X_val is None and y_val is not None:
+            raise ValueError("y_val was given without X_val.")
+        if X_val is not None and y_val is None and not self._task.target_is_input:
+            raise ValueError("X_val was given without y_val.")
+
     def _validation_inputs(self, X_train, X_val, y_val):
-        """Validate a user-supplied validation set; return ``(X, Y, y, None)`` or None."""
+        """Validate the user's validation set against the training data; a ValidationSet or None."""
         if X_val is None:
-            if y_val is not None:
-                raise ValueError("y_val was given without X_val.")
             return None
         X_val = validate_data(
             self, X_val, accept_sparse=["csr", "csc"], dtype=self._network.dtype, reset=False
         )
         warn_if_scaled_unlike(X_train, X_val)
-        if self._target_is_input:
-            return X_val, None, None, None
-        if y_val is None:
-            raise ValueError("X_val was given without y_val.")
-        Y_val, y_val = self._encode_validation_targets(np.asarray(y_val))
-        return X_val, Y_val.astype(X_val.dtype, copy=False), y_val, None
-
-    def _encode_validation_targets(self, y):
-        """Encode validation targets with what was learned from the training targets."""
-        return self._encode_targets(y, incremental=True, first_pass=False)
+        if self._task.target_is_input:
+            return ValidationSet(X_val, None, None)
+        Y_val, y_val = self._task.encode_validation(self, np.asarray(y_val))
+        return ValidationSet(X_val, Y_val.astype(X_val.dtype, copy=False), y_val)
 
     def _train(self, prepared, incremental, validation=None, callback_context=None):
         """Run the configured solver on the prepared network."""
         X, Y, sample_weight = prepared.X, prepared.Y, prepared.sample_weight
-        penalty = WeightPenalty(self.alpha, self.l1)
+        penalty = make_penalty(self.alpha, self.l1)
         if self.solver == "lbfgs":
             tasks = CallbackTasks(
                 self, callback_context, "iteration",
@@ -348,20 +378,20 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         population = self.batch_norm_statistics == "population" or self.solver == "lbfgs"
         if self.batch_norm and population and not incremental:
             self._network.recompute_batch_norm_statistics(X)
+        # A fitted (or pickled) estimator must not keep the last training batch alive.
+        self._network.clear_caches()
 
     def _make_solver(self):
         """A new optimiser and schedule from the estimator's parameters."""
-        # Adadelta has no learning rate (Zeiler, 2012): its steps are scaled by the schedule
-        # starting from 1, with the paper's epsilon rather than Adam's default.
-        adadelta = self.solver == "adadelta"
-        initial_rate = 1.0 if adadelta else self.learning_rate_init
+        # A solver that ignores learning_rate_init (Adadelta) has its own initial rate, which
+        # the schedule starts from.
         optimiser = make_optimiser(
-            self.solver, initial_rate, momentum=self.momentum,
+            self.solver, self.learning_rate_init, momentum=self.momentum,
             nesterovs_momentum=self.nesterovs_momentum, beta_1=self.beta_1,
-            beta_2=self.beta_2, epsilon=None if adadelta else self.epsilon, rho=self.rho,
+            beta_2=self.beta_2, epsilon=self.epsilon, rho=self.rho, from_estimator=True,
         )
         schedule = make_schedule(
-            self._schedule_name(), initial_rate, power_t=self.power_t,
+            self._schedule_name(), optimiser.learning_rate, power_t=self.power_t,
             decay=self.learning_rate_decay, step_size=self.learning_rate_step,
             total_epochs=self.max_iter,
         )
@@ -401,43 +431,41 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         if validation is None and self.early_stopping:
             rows, validation = self._validation_split(prepared)
             hook_data = self._callback_data(prepared, rows)
-        evaluate = None if validation is None else (lambda: self._evaluate(*validation))
-        history = self._history
         tasks = CallbackTasks(
             self, callback_context, "epoch", self._n_training_tasks(prepared, incremental),
             hook_data,
         )
         reporter = EpochReporter(self, self.verbose, self.on_epoch_end, tasks)
+        network = self._network
+        plan = TrainingPlan(
+            network, self._loss, penalty, self._optimizer, self._schedule, rng=self._rng,
+            corrupt=self._corruption(prepared.spec),
+            before_epoch=self._epoch_hooks(prepared.spec),
+            after_step=[] if self.max_norm is None else [
+                partial(network.apply_max_norm, self.max_norm)
+            ],
+            after_epoch=[reporter],
+        )
+        stopping = Stopping(
+            tol=self.tol,
+            n_iter_no_change=np.inf if self.n_iter_no_change == "inf" else self.n_iter_no_change,
+            evaluate=None if validation is None else partial(self._evaluate, *validation),
+            monitor_validation=self.early_stopping,
+            log=print if self.verbose else None,
+        )
         try:
             fit_minibatch(
-                self._network, self._loss, penalty, self._optimizer, self._schedule, history,
-                X, Y, sample_weight, rows, self._rng, self._random_state,
+                plan, self._history, X, Y, sample_weight, rows,
                 batch_size=self._batch_size(rows.shape[0]), max_iter=self.max_iter,
-                shuffle=self.shuffle, tol=self.tol,
-                n_iter_no_change=(
-                    np.inf if self.n_iter_no_change == "inf" else self.n_iter_no_change
-                ),
-                evaluate=evaluate, monitor_validation=self.early_stopping,
-                on_epoch_end=reporter, max_norm=self.max_norm,
-                dropout_rates=self._dropout_rates(prepared.spec),
-                anneal_dropout=getattr(self, "anneal_dropout", False),
-                corrupt=self._corruption(prepared.spec), incremental=incremental,
-                log=print if self.verbose else None,
+                shuffler=self._random_state if self.shuffle else None, stopping=stopping,
+                incremental=incremental,
             )
         finally:
             reporter.close()
             # Even a diverged or interrupted fit leaves consistent fitted attributes beside its
             # restored weights.
-            self.n_iter_ = history.n_iter
-            self.t_ = history.t
-            self.loss_ = history.loss
-            self.loss_curve_ = list(history.loss_curve)
-            self.best_loss_ = history.best_loss
-            self.validation_scores_ = (
-                None if history.validation_scores is None else list(history.validation_scores)
-            )
-            self.best_validation_score_ = history.best_validation_score
-            self.history_ = [dict(record) for record in history.records]
+            for name, value in self._history.fitted_attributes().items():
+                setattr(self, name, value)
 
     def _validation_split(self, prepared):
         """Hold out ``validation_fraction`` of the rows; return the training rows and that set."""
@@ -448,7 +476,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
             np.arange(X.shape[0]),
             test_size=self.validation_fraction,
             random_state=self._random_state,
-            stratify=self._stratify_validation(Y),
+            stratify=self._task.stratify(Y),
         )
         if val_rows.shape[0] < 2:
             raise ValueError(
@@ -456,7 +484,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
                 "your dataset."
             )
         sample_weight = prepared.sample_weight
-        validation = (
+        validation = ValidationSet(
             X[val_rows],
             None if Y is None else Y[val_rows],
             None if y_scoring is None else y_scoring[val_rows],
@@ -468,11 +496,12 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         """``(score, loss)`` of the current network on validation data (loss without penalty)."""
         scores = self._network.forward(X, training=False)
         outputs = self._loss.output(scores.copy())
-        loss, _ = self._loss.value_and_gradient(scores, X if Y is None else Y, sample_weight)
+        target = as_dense(X) if Y is None else Y
+        loss, _ = self._loss.value_and_gradient(scores, target, sample_weight)
         if not np.isfinite(outputs).all():
             # scikit-learn's rule: a model whose predictions overflow scores NaN.
             return np.nan, loss
-        return self._score_outputs(outputs, y, sample_weight), loss
+        return self._task.score(self, outputs, loss, y, sample_weight), loss
 
     # ----------------------------------------------------------------- prediction
     def _forward(self, X):

@@ -1,6 +1,7 @@
 """BaseDeepMLP: the multi-layer perceptron architecture shared by the classifier and regressor."""
 
 from numbers import Integral, Real
+from typing import NamedTuple
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -11,9 +12,17 @@ from ._pretraining import (
     n_pretraining_stages,
     pretrain,
 )
-from ._validation import hidden_sizes, per_layer, validate_params_with_hints
+from ._training import dropout_annealing
+from ._validation import hidden_sizes, per_layer
 from .activations import ACTIVATIONS
 from .network import build_mlp
+
+
+class MLPSpec(NamedTuple):
+    """The checked architecture of an MLP."""
+
+    sizes: list  # units of each hidden layer
+    dropout: list  # dropout rate after each hidden layer
 
 
 class BaseDeepMLP(BaseNetworkEstimator):
@@ -42,8 +51,7 @@ class BaseDeepMLP(BaseNetworkEstimator):
         """list of ndarray: bias vector of each layer, views into the flat parameter vector."""
         return [layer.biases for layer in self._network.dense_layers]
 
-    def _check_hyperparameters(self):
-        validate_params_with_hints(self)
+    def _architecture(self):
         sizes = hidden_sizes(self.hidden_layer_sizes)
         dropout = per_layer(self.dropout, len(sizes), "dropout")
         if self.solver == "lbfgs" and (any(dropout) or self.input_dropout):
@@ -55,33 +63,65 @@ class BaseDeepMLP(BaseNetworkEstimator):
                 "[0.0, 0.3]}, {'solver': ['lbfgs']}]."
             )
         check_pretraining(self, sizes)
-        return {"sizes": sizes, "dropout": dropout}
+        return MLPSpec(sizes, dropout)
 
     def _build_network(self, spec, n_features, n_outputs, dtype):
         self.n_outputs_ = n_outputs
-        self.n_layers_ = len(spec["sizes"]) + 2
+        self.n_layers_ = len(spec.sizes) + 2
         return build_mlp(
             n_features,
-            spec["sizes"],
+            spec.sizes,
             n_outputs,
             self.activation,
             batch_norm=self.batch_norm,
             batch_norm_momentum=self.batch_norm_momentum,
-            dropout=spec["dropout"],
+            dropout=spec.dropout,
             input_dropout=self.input_dropout,
             dtype=dtype,
         )
 
-    def _dropout_rates(self, spec):
-        return [rate for rate in [self.input_dropout, *spec["dropout"]] if rate > 0]
+    def _epoch_hooks(self, spec):
+        if not self.anneal_dropout:
+            return []
+        # The configured rates of the Dropout layers, in network order (a rate of 0 has none).
+        rates = [rate for rate in [self.input_dropout, *spec.dropout] if rate > 0]
+        return [dropout_annealing(self._network.dropout_layers, rates, self.max_iter)]
+
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data; float32 input trains in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values: class labels (or a label indicator matrix for multilabel
+            classification) for the classifier, real values for the regressor.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        X_val, y_val : array-like, default=None
+            A validation set: its loss and score (accuracy, or R^2 for the regressor) are
+            recorded in ``history_`` every epoch and, with ``early_stopping=True``, used instead
+            of a random ``validation_fraction`` ('lbfgs' ignores it). It is used as given: a
+            Pipeline's ``step__X_val=`` skips the earlier steps' transformations (a warning says
+            so when the scales disagree); metadata routing applies them, with
+            ``transform_input=["X_val"]`` on the Pipeline and ``set_fit_request(X_val=True,
+            y_val=True)`` here (:ref:`ug_validation_pipeline`).
+
+        Returns
+        -------
+        self : object
+            Trained estimator.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, X_val=X_val, y_val=y_val)
 
     def _n_pretraining_stages(self, prepared):
         if not prepared.first_pass:
             return 0
-        return n_pretraining_stages(self, len(prepared.spec["sizes"]))
+        return n_pretraining_stages(self, len(prepared.spec.sizes))
 
     def _after_initialise(self, spec, X, Y, y_scoring, sample_weight, incremental):
         if self.pretraining is not None:
-            pretrain(self, X, y_scoring, sample_weight, spec["dropout"])
+            pretrain(self, X, y_scoring, sample_weight, spec.dropout)
             if self.verbose:
                 print(f"Fine-tuning the whole {type(self).__name__}:", flush=True)

@@ -15,34 +15,22 @@ budget rather than a convergence target, so a stage that uses it up does not war
 """
 
 import warnings
-
+from collections.abc import Callable
 from numbers import Integral, Real
+from typing import NamedTuple
 
-import numpy as np
 from sklearn.base import clone
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import TRAINING_CONSTRAINTS
+from ._base import child_training_parameters
 from ._autoencoder_base import check_noise
 from ._reporting import fit_stage
 from ._training import collecting_convergence_notices
 from .autoencoders import StackedAutoencoder
-from .layers import BatchNorm, copy_layer_state
+from .layers import copy_block_state
 from .noise import NOISES
-
-PRETRAINING_CONSTRAINTS = {
-    "pretraining": [
-        StrOptions({"autoencoder", "denoising", "supervised"}),
-        HasMethods(["transform"]),
-        None,
-    ],
-    "pretraining_noise": [StrOptions(set(NOISES))],
-    "pretraining_noise_level": [Interval(Real, 0, None, closed="left"), "array-like"],
-    "pretraining_max_iter": [Interval(Integral, 1, None, closed="left")],
-}
-
 
 def check_pretraining(estimator, sizes):
     """Fail fast on pretraining settings that cannot work with this architecture."""
@@ -53,7 +41,7 @@ def check_pretraining(estimator, sizes):
         )
     elif estimator.pretraining is not None and not isinstance(estimator.pretraining, str):
         stack = _unwrap(estimator.pretraining)
-        stack_sizes = [layer.n_outputs for layer in stack._encoders]
+        stack_sizes = [block.dense.n_outputs for block in stack._encoders]
         if stack_sizes != list(sizes):
             raise ValueError(
                 f"The pretrained StackedAutoencoder has layer sizes {tuple(stack_sizes)} but "
@@ -98,46 +86,16 @@ def _unwrap(pretrained):
     return stack
 
 
-def hidden_blocks(network, dense_layers):
-    """Pair each of ``dense_layers`` with the BatchNorm that follows it in ``network`` (or None)."""
-    blocks = []
-    for dense in dense_layers:
-        following = network.layers[network.layers.index(dense) + 1]
-        blocks.append((dense, following if isinstance(following, BatchNorm) else None))
-    return blocks
-
-
-def _transfer(source_blocks, target_blocks):
-    for (source_dense, source_norm), (target_dense, target_norm) in zip(
-        source_blocks, target_blocks
-    ):
-        copy_layer_state(source_dense, target_dense)
-        if source_norm is not None and target_norm is not None:
-            copy_layer_state(source_norm, target_norm)
-
-
-def _seed(estimator):
-    return int(estimator._rng.integers(np.iinfo(np.int32).max))
-
-
 def _shared_training_parameters(estimator):
     """The estimator's optimisation settings, for the networks trained during pretraining."""
-    params = {name: getattr(estimator, name) for name in TRAINING_CONSTRAINTS}
-    params.update(
-        max_iter=estimator.pretraining_max_iter, random_state=_seed(estimator),
-        warm_start=False, early_stopping=False,
+    return child_training_parameters(
+        estimator, max_iter=estimator.pretraining_max_iter, early_stopping=False
     )
-    return params
 
 
-def n_pretraining_stages(estimator, n_hidden):
-    """How many pretraining fits ``estimator`` runs: one stack, one per layer, or none."""
-    if estimator.pretraining == "supervised":
-        return n_hidden
-    return int(estimator.pretraining in ("autoencoder", "denoising"))
-
-
-def _unsupervised(estimator, X, sample_weight, sizes):
+def _stack(estimator, X, y, sample_weight, dropout):
+    """'autoencoder' and 'denoising': a StackedAutoencoder of the hidden sizes, trained greedily."""
+    sizes = [block.dense.n_outputs for block in estimator._network.blocks]
     denoising = estimator.pretraining == "denoising"
     stack = StackedAutoencoder(
         hidden_layer_sizes=sizes,
@@ -152,16 +110,20 @@ def _unsupervised(estimator, X, sample_weight, sizes):
         f"{estimator.pretraining_max_iter} epochs each (pretraining_max_iter):"
     )
     with fit_stage(estimator, stack, f"pretraining ({recipe})", label):
-        return stack.fit(X, sample_weight=sample_weight)
+        stack.fit(X, sample_weight=sample_weight)
+    _transfer_encoders(stack, estimator)
 
 
-def _supervised(estimator, X, y, sample_weight, target_blocks, dropout):
+def _supervised(estimator, X, y, sample_weight, dropout):
+    """'supervised': one hidden layer at a time, each on the frozen features of those below."""
     network = estimator._network
-    for depth, (dense, norm) in enumerate(target_blocks):
-        features = network.forward(X, training=False, stop=network.layers.index(dense))
+    target_blocks = network.blocks
+    for depth, block in enumerate(target_blocks):
+        n_units = block.dense.n_outputs
+        features = network.features(X, depth)
         single = clone(estimator).set_params(
             **_shared_training_parameters(estimator),
-            hidden_layer_sizes=(dense.n_outputs,),
+            hidden_layer_sizes=(n_units,),
             dropout=dropout[depth],
             input_dropout=estimator.input_dropout if depth == 0 else 0.0,
             anneal_dropout=False,
@@ -173,14 +135,47 @@ def _supervised(estimator, X, y, sample_weight, target_blocks, dropout):
             # sample_weight already carries the class weights.
             single.set_params(class_weight=None)
         label = (
-            f"Pretraining hidden layer {depth + 1} of {len(target_blocks)} ({dense.n_outputs} "
+            f"Pretraining hidden layer {depth + 1} of {len(target_blocks)} ({n_units} "
             f"units, supervised), {estimator.pretraining_max_iter} epochs "
             "(pretraining_max_iter):"
         )
         with fit_stage(estimator, single, f"pretraining layer {depth + 1} (supervised)", label):
             single.fit(features, y, sample_weight=sample_weight)
-        trained = single._network
-        _transfer(hidden_blocks(trained, trained.dense_layers[:1]), [(dense, norm)])
+        copy_block_state(single._network.blocks[0], block)
+
+
+def _transfer_encoders(stack, estimator):
+    for source, target in zip(stack._encoders, estimator._network.blocks):
+        copy_block_state(source, target)
+
+
+class Recipe(NamedTuple):
+    """A greedy pretraining recipe: how to run it, and how many stages (nested fits) it has."""
+
+    run: Callable  # run(estimator, X, y, sample_weight, dropout) writes the hidden blocks
+    n_stages: Callable  # n_stages(n_hidden) -> int
+
+
+# The recipes ``pretraining`` names. A new one is a function like those above (in a module of
+# its own if it is large) and one entry here; the parameter table takes its options from here.
+RECIPES = {
+    "autoencoder": Recipe(_stack, lambda n_hidden: 1),
+    "denoising": Recipe(_stack, lambda n_hidden: 1),
+    "supervised": Recipe(_supervised, lambda n_hidden: n_hidden),
+}
+
+PRETRAINING_CONSTRAINTS = {
+    "pretraining": [StrOptions(set(RECIPES)), HasMethods(["transform"]), None],
+    "pretraining_noise": [StrOptions(set(NOISES))],
+    "pretraining_noise_level": [Interval(Real, 0, None, closed="left"), "array-like"],
+    "pretraining_max_iter": [Interval(Integral, 1, None, closed="left")],
+}
+
+
+def n_pretraining_stages(estimator, n_hidden):
+    """How many pretraining fits ``estimator`` runs (none for a fitted stack, or None)."""
+    recipe = RECIPES.get(estimator.pretraining) if isinstance(estimator.pretraining, str) else None
+    return 0 if recipe is None else recipe.n_stages(n_hidden)
 
 
 def pretrain(estimator, X, y, sample_weight, dropout):
@@ -197,22 +192,15 @@ def pretrain(estimator, X, y, sample_weight, dropout):
     dropout : list of float
         The checked dropout rate of each hidden layer (for 'supervised').
     """
-    network = estimator._network
-    target_blocks = hidden_blocks(network, network.dense_layers[:-1])
-    sizes = [dense.n_outputs for dense, _ in target_blocks]
-    if estimator.pretraining == "supervised":
+    if isinstance(estimator.pretraining, str):
         # The stages' budget is pretraining_max_iter by design: reaching it is no news.
         with collecting_convergence_notices():
-            _supervised(estimator, X, y, sample_weight, target_blocks, dropout)
+            RECIPES[estimator.pretraining].run(estimator, X, y, sample_weight, dropout)
         return
-    if isinstance(estimator.pretraining, str):
-        with collecting_convergence_notices():
-            stack = _unsupervised(estimator, X, sample_weight, sizes)
-    else:
-        stack = _unwrap(estimator.pretraining)
-        if stack.n_features_in_ != X.shape[1]:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but the pretrained StackedAutoencoder was fitted "
-                f"with {stack.n_features_in_} features."
-            )
-    _transfer(hidden_blocks(stack._network, stack._encoders), target_blocks)
+    stack = _unwrap(estimator.pretraining)
+    if stack.n_features_in_ != X.shape[1]:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but the pretrained StackedAutoencoder was fitted "
+            f"with {stack.n_features_in_} features."
+        )
+    _transfer_encoders(stack, estimator)

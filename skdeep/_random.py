@@ -71,3 +71,11 @@ def derived_generator(random_state):
     # not give the same stream.
     words += [int(state["has_gauss"]), int(np.float64(state["gauss"]).view(np.uint64))]
     return np.random.default_rng(np.random.SeedSequence(words))
+
+
+def child_seed(generator):
+    """An integer seed for a network trained inside a fit (a pretraining stage).
+
+    Drawn from skdeep's own stream, so that pretraining never moves scikit-learn's draws.
+    """
+    return int(generator.integers(np.iinfo(np.int32).max))

@@ -1,14 +1,20 @@
 """The training loops shared by every estimator: the objective, mini-batch epochs, L-BFGS.
 
-An estimator hands over a network, a loss, a penalty, an optimiser and a schedule; these functions
-never look at which estimator called them. Autoencoders pass ``Y=None`` (the target is the clean
-input batch) and a ``corrupt`` function (the noise applied to the input batch only).
+An estimator hands over a network, a loss, a penalty, an optimiser and a schedule (for mini-batches
+in a :class:`TrainingPlan`, with the hooks that vary: max-norm, dropout annealing, reporting);
+these functions never look at which estimator called them. Autoencoders pass ``Y=None`` (the target
+is the clean input batch) and a ``corrupt`` function (the noise applied to the input batch only).
+
+One fit: :func:`fit_minibatch` runs epochs; an epoch is :func:`begin_epoch` (rate, hooks, shuffle),
+:func:`run_epoch` (one :func:`train_batch` per batch) and :func:`end_epoch` (divergence, history,
+hooks, schedule, stopping).
 """
 
 import contextvars
 import time
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.optimize
@@ -64,10 +70,25 @@ def batch_weight(X, sample_weight):
     return X.shape[0] if sample_weight is None else float(sample_weight.sum())
 
 
-def objective(network, loss, penalty, X, Y, sample_weight=None, rng=None, include_l2=True):
-    """Forward and backward pass on one batch in training mode.
+def forward_backward(network, loss, X, Y, sample_weight=None, rng=None):
+    """Forward and backward pass on one batch in training mode; fill ``network.grads``.
 
-    Fills ``network.grads`` with the gradient of the returned value.
+    Returns
+    -------
+    value : float
+        Mean loss over the batch; ``network.grads`` holds its gradient (no penalty yet).
+    """
+    scores = network.forward(X, training=True, rng=rng)
+    value, delta = loss.value_and_gradient(scores, Y, sample_weight)
+    network.backward(delta)
+    return value
+
+
+def objective(network, loss, penalty, X, Y, sample_weight=None, rng=None):
+    """The loss plus the penalty on one batch, and its flat gradient in ``network.grads``.
+
+    What L-BFGS minimises and the gradient checker differentiates; the mini-batch loop adds the
+    same penalty through the same call, block by block (:func:`penalised_step`).
 
     Parameters
     ----------
@@ -79,23 +100,39 @@ def objective(network, loss, penalty, X, Y, sample_weight=None, rng=None, includ
     sample_weight : ndarray of shape (n_samples,), default=None
     rng : numpy.random.Generator, default=None
         Source of dropout masks.
-    include_l2 : bool, default=True
-        False leaves the L2 term to the optimiser (weight decay in its sweep).
 
     Returns
     -------
     value : float
-        Mean loss over the batch plus the penalty (without its L2 term if ``include_l2`` is
-        False).
+        Mean loss over the batch plus the penalty.
     """
-    scores = network.forward(X, training=True, rng=rng)
-    value, delta = loss.value_and_gradient(scores, Y, sample_weight)
-    network.backward(delta)
+    value = forward_backward(network, loss, X, Y, sample_weight, rng)
     n_weights = network.n_weights
-    value += penalty.apply(
-        network.params[:n_weights], network.grads[:n_weights],
-        1.0 / batch_weight(X, sample_weight), include_l2,
+    return value + penalty.add_gradient(
+        network.params[:n_weights], network.grads[:n_weights], 1.0 / batch_weight(X, sample_weight)
     )
+
+
+def penalised_step(network, penalty, optimiser, scale):
+    """Add the penalty's gradient to ``network.grads`` and take one optimiser step, in one sweep.
+
+    Each block of the weights gets the penalty's gradient just before the optimiser steps that
+    block, while it is in cache, computed in the optimiser's scratch block: a pass of its own, or
+    a buffer of its own, would cost the headline network ~10% of an Adam step.
+
+    Returns
+    -------
+    value : float
+        The penalty's value (the sum over the blocks).
+    """
+    params, grads, n_weights = network.params, network.grads, network.n_weights
+    value = 0.0
+    for start, stop, work in optimiser.sweep(params, grads):
+        if start < n_weights:
+            end = min(stop, n_weights)
+            value += penalty.add_gradient(
+                params[start:end], grads[start:end], scale, work[: end - start]
+            )
     return value
 
 
@@ -126,8 +163,15 @@ class History:
             self.best_validation_score = None
             self.best_loss = np.inf
 
+    def count_epoch(self, n_samples):
+        """Count one more epoch of ``n_samples`` training samples."""
+        self.n_iter += 1
+        self.epochs_seen += 1
+        self.schedule_epochs += 1
+        self.t += n_samples
+
     def record(self, network, loss, validation_score, tol):
-        """Append an epoch's results; return the improvement of the monitored quantity.
+        """Append an epoch's results and count the epochs without improvement.
 
         Follows scikit-learn, comparisons included (a NaN counts as an improvement there, so it
         resets the count): without validation the training loss must drop by at least ``tol``,
@@ -136,27 +180,35 @@ class History:
         self.loss = loss
         self.loss_curve.append(loss)
         if self.validation_scores is None:
-            improvement = self.best_loss - loss
             stalled = loss > self.best_loss - tol
             if loss < self.best_loss:
                 self.best_loss = loss
         else:
             self.validation_scores.append(validation_score)
-            improvement = validation_score - self.best_validation_score
             stalled = validation_score < self.best_validation_score + tol
             if validation_score > self.best_validation_score:
                 self.best_validation_score = validation_score
                 self.best_snapshot = network.snapshot()
         self.no_improvement_count = self.no_improvement_count + 1 if stalled else 0
-        return improvement
+
+    def fitted_attributes(self):
+        """The estimator's fitted attributes, named as scikit-learn names them (copies)."""
+        return {
+            "n_iter_": self.n_iter,
+            "t_": self.t,
+            "loss_": self.loss,
+            "loss_curve_": list(self.loss_curve),
+            "best_loss_": self.best_loss,
+            "validation_scores_": (
+                None if self.validation_scores is None else list(self.validation_scores)
+            ),
+            "best_validation_score_": self.best_validation_score,
+            "history_": [dict(record) for record in self.records],
+        }
 
 
 def _silent(message):
     """The ``log`` of a quiet fit."""
-
-
-def _gather(array, rows):
-    return None if array is None else array[rows]
 
 
 def as_dense(X):
@@ -168,41 +220,237 @@ def as_dense(X):
     return X.toarray() if sp.issparse(X) else X
 
 
+@dataclass
+class TrainingPlan:
+    """What a stochastic fit runs, built once per fit: the model's pieces and the hooks.
+
+    Attributes
+    ----------
+    network, loss, penalty, optimiser, schedule
+        The pieces of the model.
+    rng : numpy.random.Generator, default=None
+        Dropout masks and corruption noise (skdeep's own stream).
+    corrupt : callable, default=None
+        ``corrupt(X_batch, rng)`` returns a noisy copy of the (dense) input batch; the target
+        stays the clean batch.
+    before_epoch : list of callable
+        ``hook(history)`` before each epoch's shuffle (dropout annealing).
+    after_step : list of callable
+        ``hook()`` after each optimiser step (max-norm): keep it short, it runs every batch.
+    after_epoch : list of callable
+        ``hook(record)`` with each epoch's record (a dict: epoch, loss, validation_loss,
+        validation_score, learning_rate, seconds); a True return stops training after the
+        epoch's other checks.
+    """
+
+    network: object
+    loss: object
+    penalty: object
+    optimiser: object
+    schedule: object
+    rng: object = None
+    corrupt: object = None
+    before_epoch: list = field(default_factory=list)
+    after_step: list = field(default_factory=list)
+    after_epoch: list = field(default_factory=list)
+
+
+@dataclass
+class Stopping:
+    """When a stochastic fit stops before ``max_iter`` epochs, as scikit-learn decides.
+
+    Attributes
+    ----------
+    tol : float, default=1e-4
+    n_iter_no_change : int or inf, default=10
+    evaluate : callable, default=None
+        Returns ``(score, loss)`` on the validation data (score: higher is better).
+    monitor_validation : bool, default=False
+        Early stopping: judge improvement by the validation score instead of the training
+        loss, and restore the best weights at the end.
+    log : callable, default=None
+        ``log(message)`` for the stopping and plateau messages (``print`` when verbose); None
+        says nothing.
+    """
+
+    tol: float = 1e-4
+    n_iter_no_change: float = 10
+    evaluate: object = None
+    monitor_validation: bool = False
+    log: object = None
+
+    def __post_init__(self):
+        if self.log is None:
+            self.log = _silent
+
+
+def dropout_annealing(layers, rates, max_iter):
+    """A ``before_epoch`` hook decaying each dropout rate linearly to zero over ``max_iter`` epochs.
+
+    ``rates`` are the configured rates of the Dropout ``layers``, in the same order.
+    """
+
+    def anneal(history):
+        remaining = max(0.0, 1.0 - history.epochs_seen / max_iter)
+        for layer, rate in zip(layers, rates):
+            layer.rate = rate * remaining
+
+    return anneal
+
+
+def train_batch(plan, X, Y, sample_weight, batch):
+    """One optimiser step on the rows ``batch`` of ``X``; return the batch's objective value.
+
+    Gathers the rows (and their targets and weights), corrupts the input, runs the forward and
+    backward passes, adds the penalty, steps, then runs the ``after_step`` hooks.
+    """
+    X_batch = X[batch]
+    # A sparse input batch stays sparse for the first layer; only the batch, never the whole
+    # of X, is densified to serve as the clean target or to be corrupted.
+    Y_batch = as_dense(X_batch) if Y is None else Y[batch]
+    if plan.corrupt is not None:
+        X_batch = plan.corrupt(Y_batch if Y is None else as_dense(X_batch), plan.rng)
+    weights = None if sample_weight is None else sample_weight[batch]
+    network = plan.network
+    value = forward_backward(network, plan.loss, X_batch, Y_batch, weights, plan.rng)
+    value += penalised_step(
+        network, plan.penalty, plan.optimiser, 1.0 / batch_weight(X_batch, weights)
+    )
+    for hook in plan.after_step:
+        hook()
+    return value
+
+
+def run_epoch(plan, X, Y, sample_weight, rows, batch_size):
+    """Train on ``rows`` in consecutive batches; return the epoch's mean objective value."""
+    # Sorted rows read a memory map in order; in memory, the batch keeps scikit-learn's order
+    # (the same rows in the same order sum to the same gradient).
+    sort_batches = isinstance(X, np.memmap)
+    accumulated = 0.0
+    for start in range(0, rows.shape[0], batch_size):
+        batch = rows[start : start + batch_size]
+        if sort_batches:
+            batch = np.sort(batch)
+        accumulated += train_batch(plan, X, Y, sample_weight, batch) * batch.shape[0]
+    return accumulated / rows.shape[0]
+
+
+def begin_epoch(plan, history, rows, shuffler):
+    """Set the epoch's learning rate, run the ``before_epoch`` hooks, shuffle ``rows`` in place.
+
+    Returns
+    -------
+    snapshot : object
+        The weights before the epoch (``network.snapshot()``), to fall back on.
+    """
+    plan.optimiser.learning_rate = plan.schedule.rate(history.schedule_epochs, history.t)
+    for hook in plan.before_epoch:
+        hook(history)
+    if shuffler is not None:
+        shuffler.shuffle(rows)
+    return plan.network.snapshot()
+
+
+def end_epoch(plan, history, stopping, epoch_loss, last_good, started, n_samples):
+    """Check for divergence, record the epoch, run the ``after_epoch`` hooks, follow the schedule.
+
+    Returns
+    -------
+    stop : bool
+        Whether training ends here (divergence under early stopping, a plateau the schedule
+        does not take, or a hook's request); ``history.stop_reason`` says why.
+    """
+    network = plan.network
+    diverged = not np.isfinite(epoch_loss) or not np.isfinite(network.params).all()
+    if diverged and not stopping.monitor_validation:
+        network.restore(last_good)
+        raise ValueError(
+            f"{NON_FINITE_WEIGHTS} Training diverged in epoch {history.epochs_seen + 1}: "
+            f"the loss became {epoch_loss}; the weights of the previous epoch were "
+            "restored. " + DIVERGENCE_ADVICE
+        )
+    history.count_epoch(n_samples)
+    record = _record_epoch(plan, history, stopping, epoch_loss, started)
+    stop_requested = False
+    for hook in plan.after_epoch:
+        stop_requested = bool(hook(record)) or stop_requested
+    if diverged:
+        _stop_diverged(network, history, epoch_loss, last_good)
+        return True
+    plan.schedule.epoch_end()
+    if history.no_improvement_count > stopping.n_iter_no_change and _plateau(
+        plan.schedule, history, stopping
+    ):
+        return True
+    if stop_requested:
+        history.stop_reason = "A callback asked to stop."
+        stopping.log("A callback asked to stop. Stopping.")
+    return stop_requested
+
+
+def _record_epoch(plan, history, stopping, epoch_loss, started):
+    """Evaluate on the validation data, update ``history`` and return the epoch's record."""
+    evaluate = stopping.evaluate
+    score, validation_loss = evaluate() if evaluate is not None else (None, None)
+    history.record(
+        plan.network, epoch_loss, score if stopping.monitor_validation else None, stopping.tol
+    )
+    record = {
+        "epoch": history.epochs_seen,
+        "loss": epoch_loss,
+        "validation_loss": validation_loss,
+        "validation_score": score,
+        "learning_rate": plan.optimiser.learning_rate,
+        "seconds": time.perf_counter() - started,
+    }
+    history.records.append(record)
+    return record
+
+
+def _stop_diverged(network, history, epoch_loss, last_good):
+    """End an early-stopping fit whose epoch diverged: keep the best weights seen, and warn."""
+    # The fit stays usable (the epoch's NaN score is recorded, as scikit-learn records it).
+    if history.best_snapshot is None:
+        network.restore(last_good)
+    history.stop_reason = (
+        f"Training diverged in epoch {history.epochs_seen}: the loss became {epoch_loss}."
+    )
+    warnings.warn(
+        f"{history.stop_reason} Training stopped and the weights with the best "
+        "validation score were restored. " + DIVERGENCE_ADVICE,
+        ConvergenceWarning,
+    )
+
+
+def _plateau(schedule, history, stopping):
+    """Hand a run of epochs without improvement to the schedule: True to stop training."""
+    message = (
+        f"{'Validation score' if stopping.monitor_validation else 'Training loss'} did "
+        f"not improve more than tol={stopping.tol:f} for {stopping.n_iter_no_change} "
+        "consecutive epochs."
+    )
+    if schedule.plateau():
+        history.stop_reason = message
+        stopping.log(f"{message} Stopping.")
+        return True
+    rate = schedule.rate(history.schedule_epochs, history.t)
+    stopping.log(f"{message} Setting learning rate to {rate:f}")
+    history.no_improvement_count = 0
+    return False
+
+
 def fit_minibatch(
-    network,
-    loss,
-    penalty,
-    optimiser,
-    schedule,
-    history,
-    X,
-    Y,
-    sample_weight,
-    train_rows,
-    rng,
-    shuffler,
-    *,
-    batch_size,
-    max_iter,
-    shuffle,
-    tol,
-    n_iter_no_change,
-    evaluate=None,
-    monitor_validation=False,
-    on_epoch_end=None,
-    max_norm=None,
-    dropout_rates=None,
-    anneal_dropout=False,
-    corrupt=None,
-    incremental=False,
-    log=None,
+    plan, history, X, Y, sample_weight, train_rows, *, batch_size, max_iter, shuffler=None,
+    stopping=None, incremental=False,
 ):
     """Train with mini-batches for up to ``max_iter`` epochs (one when ``incremental``).
 
     Parameters
     ----------
-    network, loss, penalty, optimiser, schedule, history
-        The pieces of the model; ``history`` is updated in place.
+    plan : TrainingPlan
+        The pieces of the model and the hooks.
+    history : History
+        Updated in place.
     X : {ndarray, sparse matrix, memmap} of shape (n_samples, n_features)
         Read batch by batch: only the rows of each batch are gathered, never the whole array.
     Y : ndarray of shape (n_samples, n_outputs) or None
@@ -210,34 +458,15 @@ def fit_minibatch(
     sample_weight : ndarray of shape (n_samples,) or None
     train_rows : ndarray of int
         The rows of ``X`` to train on (the others form the validation split).
-    rng : numpy.random.Generator
-        Dropout masks and corruption noise (skdeep's own stream).
-    shuffler : numpy.random.RandomState
-        The per-epoch shuffles, drawn as scikit-learn draws them.
     batch_size : int
     max_iter : int
-    shuffle : bool
-    tol : float
-    n_iter_no_change : int
-    evaluate : callable, default=None
-        Returns ``(score, loss)`` on the validation data (score: higher is better).
-    monitor_validation : bool, default=False
-        Early stopping: judge improvement by the validation score instead of the training
-        loss, and restore the best weights at the end.
-    on_epoch_end : callable, default=None
-        Called with each epoch's record (a dict: epoch, loss, validation_loss,
-        validation_score, learning_rate, seconds); returning True stops training.
-    max_norm : float, default=None
-    dropout_rates : list of float, default=None
-        The configured rate of each Dropout layer, for annealing.
-    anneal_dropout : bool, default=False
-        Decay each dropout rate linearly to zero over ``max_iter`` epochs.
-    corrupt : callable, default=None
-        ``corrupt(X_batch, rng)`` returns a noisy copy of the input batch.
+    shuffler : numpy.random.RandomState, default=None
+        Shuffles the rows before each epoch, as scikit-learn draws its shuffles; None keeps
+        their order.
+    stopping : Stopping, default=None
+        The early-stopping rules; None: ``Stopping()``.
     incremental : bool, default=False
-        Run a single epoch (``partial_fit``).
-    log : callable, default=None
-        ``log(message)`` for the stopping and plateau messages (``print`` when verbose).
+        Run a single epoch (``partial_fit``), without a convergence warning.
 
     Warns
     -----
@@ -254,114 +483,20 @@ def fit_minibatch(
         Re-raised after keeping usable weights: the best ones seen with early stopping, else the
         current ones if finite, else those of the previous epoch.
     """
+    stopping = Stopping() if stopping is None else stopping
     rows = np.array(train_rows, copy=True)
-    n_train = rows.shape[0]
-    n_epochs = 1 if incremental else max_iter
-    # Sorted rows read a memory map in order; in memory, the batch keeps scikit-learn's order
-    # (the same rows in the same order sum to the same gradient).
-    sort_batches = isinstance(X, np.memmap)
-    if log is None:
-        log = _silent
+    network = plan.network
     history.n_iter = 0
     last_good = None
     try:
-        for _ in range(n_epochs):
+        for _ in range(1 if incremental else max_iter):
             started = time.perf_counter()
-            optimiser.learning_rate = schedule.rate(history.schedule_epochs, history.t)
-            if anneal_dropout:
-                remaining = max(0.0, 1.0 - history.epochs_seen / max_iter)
-                for layer, rate in zip(network.dropout_layers, dropout_rates):
-                    layer.rate = rate * remaining
-            if shuffle:
-                shuffler.shuffle(rows)
-            last_good = network.snapshot()
-            accumulated = 0.0
-            for start in range(0, n_train, batch_size):
-                batch = rows[start : start + batch_size]
-                if sort_batches:
-                    batch = np.sort(batch)
-                X_batch = X[batch]
-                # A sparse input batch stays sparse for the first layer; only the batch, never the
-                # whole of X, is densified to serve as the clean target or to be corrupted.
-                Y_batch = as_dense(X_batch) if Y is None else Y[batch]
-                if corrupt is not None:
-                    X_batch = corrupt(Y_batch if Y is None else as_dense(X_batch), rng)
-                weights = _gather(sample_weight, batch)
-                value = objective(
-                    network, loss, penalty, X_batch, Y_batch, weights, rng, include_l2=False
-                )
-                # The L2 gradient is added inside the optimiser's cache-blocked sweep rather than
-                # in a pass of its own; the value comes back as the weights' squared norm.
-                scale = 1.0 / batch_weight(X_batch, weights)
-                squares = optimiser.update(
-                    network.params, network.grads,
-                    weight_decay=penalty.weight_decay(network.n_weights, scale),
-                )
-                value += penalty.l2_value(squares, scale)
-                if max_norm is not None:
-                    network.apply_max_norm(max_norm)
-                accumulated += value * batch.shape[0]
-            epoch_loss = accumulated / n_train
-            diverged = not np.isfinite(epoch_loss) or not np.isfinite(network.params).all()
-            if diverged and not monitor_validation:
-                network.restore(last_good)
-                raise ValueError(
-                    f"{NON_FINITE_WEIGHTS} Training diverged in epoch {history.epochs_seen + 1}: "
-                    f"the loss became {epoch_loss}; the weights of the previous epoch were "
-                    "restored. " + DIVERGENCE_ADVICE
-                )
-            history.n_iter += 1
-            history.epochs_seen += 1
-            history.schedule_epochs += 1
-            history.t += n_train
-            score, validation_loss = evaluate() if evaluate is not None else (None, None)
-            improvement = history.record(
-                network, epoch_loss, score if monitor_validation else None, tol
-            )
-            record = {
-                "epoch": history.epochs_seen,
-                "loss": epoch_loss,
-                "validation_loss": validation_loss,
-                "validation_score": score,
-                "learning_rate": optimiser.learning_rate,
-                "seconds": time.perf_counter() - started,
-            }
-            history.records.append(record)
-            stop_requested = bool(on_epoch_end(record)) if on_epoch_end is not None else False
-            if diverged:
-                # Early stopping keeps the best weights seen, so the fit stays usable (the
-                # epoch's NaN score is recorded, as scikit-learn records it).
-                if history.best_snapshot is None:
-                    network.restore(last_good)
-                history.stop_reason = (
-                    f"Training diverged in epoch {history.epochs_seen}: the loss became "
-                    f"{epoch_loss}."
-                )
-                warnings.warn(
-                    f"{history.stop_reason} Training stopped and the weights with the best "
-                    "validation score were restored. " + DIVERGENCE_ADVICE,
-                    ConvergenceWarning,
-                )
+            last_good = begin_epoch(plan, history, rows, shuffler)
+            epoch_loss = run_epoch(plan, X, Y, sample_weight, rows, batch_size)
+            if end_epoch(plan, history, stopping, epoch_loss, last_good, started, rows.shape[0]):
                 break
-            schedule.epoch_end(improvement)
-            if history.no_improvement_count > n_iter_no_change:
-                message = (
-                    f"{'Validation score' if monitor_validation else 'Training loss'} did "
-                    f"not improve more than tol={tol:f} for {n_iter_no_change} consecutive "
-                    "epochs."
-                )
-                if schedule.plateau():
-                    history.stop_reason = message
-                    log(f"{message} Stopping.")
-                    break
-                rate = schedule.rate(history.schedule_epochs, history.t)
-                log(f"{message} Setting learning rate to {rate:f}")
-                history.no_improvement_count = 0
-            if stop_requested:
-                history.stop_reason = "A callback asked to stop."
-                log("A callback asked to stop. Stopping.")
-                break
-            if history.n_iter == max_iter and not incremental:
+        else:
+            if not incremental:
                 warn_not_converged(
                     f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached and the "
                     "optimization hasn't converged yet."

@@ -7,19 +7,37 @@ transposed encoder weights) or its own Dense layer, and the loss applies the out
 """
 
 from numbers import Integral
+from typing import NamedTuple
 
-import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ._autoencoder_base import AUTOENCODER_CONSTRAINTS, BaseAutoencoder, check_noise, encoder_block
-from ._base import TRAINING_CONSTRAINTS, store_parameters
+from ._autoencoder_base import (
+    AUTOENCODER_CONSTRAINTS,
+    BaseAutoencoder,
+    check_noise,
+    decoder_layer,
+)
+from ._base import child_training_parameters, store_parameters
+from ._docs import AUTOENCODER_PARAMETERS, OPTIMISATION_PARAMETERS
 from ._reporting import fit_stage
 from ._training import collecting_convergence_notices, warn_not_converged
-from ._docs import AUTOENCODER_PARAMETERS, OPTIMISATION_PARAMETERS
-from ._validation import hidden_sizes, validate_params_with_hints
-from .layers import Activation, Dense, TiedDense, copy_layer_state
+from ._validation import hidden_sizes
+from .layers import Activation, copy_block_state, copy_layer_state, hidden_block
 from .network import Network
 from .noise import make_corruption
+
+class AutoencoderSpec(NamedTuple):
+    """The checked architecture of a DenoisingAutoencoderTransformer."""
+
+    noise_level: float
+
+
+class StackSpec(NamedTuple):
+    """The checked architecture of a StackedAutoencoder."""
+
+    sizes: list  # units of each encoder
+    noise_levels: list  # corruption level of each layer's greedy training
+
 
 class DenoisingAutoencoderTransformer(BaseAutoencoder):
     __doc__ = f"""Denoising autoencoder as a scikit-learn transformer.
@@ -147,39 +165,35 @@ class DenoisingAutoencoderTransformer(BaseAutoencoder):
     ):
         store_parameters(self, locals())
 
-    _n_encoder_layers = -1
-
     @property
     def _n_features_out(self):
         return self.n_components
 
     @property
     def components_(self):
-        return self._network.layers[0].weights.T
+        return self._encoders[0].dense.weights.T
 
     @property
     def intercept_hidden_(self):
-        return self._network.layers[0].biases
+        return self._encoders[0].dense.biases
 
     @property
     def intercept_visible_(self):
         return self._network.layers[-1].biases
 
-    def _check_hyperparameters(self):
-        validate_params_with_hints(self)
+    def _architecture(self):
         (level,) = check_noise(self.noise, self.noise_level, 1, self.solver)
-        return {"noise_level": level}
+        return AutoencoderSpec(level)
 
     def _build_network(self, spec, n_features, n_outputs, dtype):
-        encoder, layers = encoder_block(
-            n_features, self.n_components, self.activation, self.batch_norm,
-            self.batch_norm_momentum,
+        encoder = hidden_block(
+            n_features, self.n_components, self.activation, batch_norm=self.batch_norm,
+            batch_norm_momentum=self.batch_norm_momentum,
         )
-        decoder = TiedDense(encoder) if self.tied_weights else Dense(self.n_components, n_features)
-        return Network([*layers, decoder], dtype=dtype)
+        return Network([encoder, decoder_layer(encoder, self.tied_weights)], dtype=dtype)
 
     def _corruption(self, spec):
-        return make_corruption(self.noise, spec["noise_level"])
+        return make_corruption(self.noise, spec.noise_level)
 
 
 class StackedAutoencoder(BaseAutoencoder):
@@ -300,27 +314,21 @@ class StackedAutoencoder(BaseAutoencoder):
     ):
         store_parameters(self, locals())
 
-    _network_attributes = ("_network", "_encoders", "_decoders")
+    _network_attributes = ("_network", "_decoders")
 
     @property
     def _n_features_out(self):
         return hidden_sizes(self.hidden_layer_sizes)[-1]
 
     @property
-    def _n_encoder_layers(self):
-        # Decoders are listed top first, the order in which the network applies them.
-        return self._network.layers.index(self._decoders[0])
-
-    @property
     def coefs_(self):
-        return [layer.weights for layer in self._encoders]
+        return [block.dense.weights for block in self._encoders]
 
     @property
     def intercepts_(self):
-        return [layer.biases for layer in self._encoders]
+        return [block.dense.biases for block in self._encoders]
 
-    def _check_hyperparameters(self):
-        validate_params_with_hints(self)
+    def _architecture(self):
         sizes = hidden_sizes(self.hidden_layer_sizes)
         if not sizes:
             raise ValueError(
@@ -328,46 +336,38 @@ class StackedAutoencoder(BaseAutoencoder):
                 f"encodes its input through its hidden layers; got {self.hidden_layer_sizes!r}."
             )
         levels = check_noise(self.noise, self.noise_level, len(sizes), self.solver)
-        return {"sizes": sizes, "noise_levels": levels}
+        return StackSpec(sizes, levels)
 
     def _build_network(self, spec, n_features, n_outputs, dtype):
-        layers, encoders, decoders = [], [], []
-        inputs = [n_features, *spec["sizes"]]
-        for n_in, n_out in zip(inputs[:-1], inputs[1:]):
-            encoder, block = encoder_block(
-                n_in, n_out, self.activation, self.batch_norm, self.batch_norm_momentum
+        inputs = [n_features, *spec.sizes]
+        encoders = [
+            hidden_block(
+                n_in, n_out, self.activation, batch_norm=self.batch_norm,
+                batch_norm_momentum=self.batch_norm_momentum,
             )
-            encoders.append(encoder)
-            layers.extend(block)
+            for n_in, n_out in zip(inputs[:-1], inputs[1:])
+        ]
+        layers, decoders = list(encoders), []
         for depth in reversed(range(len(encoders))):
-            encoder = encoders[depth]
-            decoder = (
-                TiedDense(encoder) if self.tied_weights
-                else Dense(encoder.n_outputs, encoder.n_inputs)
-            )
+            decoder = decoder_layer(encoders[depth], self.tied_weights)
             decoders.append(decoder)
             # Each inner decoder reconstructs the code below, which lives in the activation's
             # range; the bottom decoder's output non-linearity belongs to the loss.
             layers.extend([decoder, Activation(self.activation)] if depth else [decoder])
-        self._encoders, self._decoders = encoders, decoders
+        # Decoders are listed top first, the order in which the network applies them.
+        self._decoders = decoders
         return Network(layers, dtype=dtype)
 
     def _layer_parameters(self, depth, spec):
         """Parameters of the autoencoder trained greedily at ``depth``."""
-        shared = {
-            name: getattr(self, name)
-            for name in TRAINING_CONSTRAINTS
-            if name not in ("random_state", "warm_start")
-        }
-        return dict(
-            shared,
-            n_components=spec["sizes"][depth],
+        return child_training_parameters(
+            self,
+            n_components=spec.sizes[depth],
             noise=self.noise,
-            noise_level=spec["noise_levels"][depth],
+            noise_level=spec.noise_levels[depth],
             activation=self.activation,
             tied_weights=self.tied_weights,
             loss=self.loss if depth == 0 else "auto",
-            random_state=int(self._rng.integers(np.iinfo(np.int32).max)),
         )
 
     def _greedy_only(self, prepared, incremental):
@@ -375,7 +375,7 @@ class StackedAutoencoder(BaseAutoencoder):
         return prepared.first_pass and (incremental or not self.fine_tune)
 
     def _n_pretraining_stages(self, prepared):
-        return len(prepared.spec["sizes"]) if prepared.first_pass else 0
+        return len(prepared.spec.sizes) if prepared.first_pass else 0
 
     def _n_training_tasks(self, prepared, incremental):
         if self._greedy_only(prepared, incremental):
@@ -407,12 +407,8 @@ class StackedAutoencoder(BaseAutoencoder):
             if notices:
                 unconverged.append(depth + 1)
             self.autoencoders_.append(layer)
-            trained = layer._network.layers
-            network_layers = self._network.layers
-            start = network_layers.index(encoder)
-            for offset, source in enumerate(trained[:-1]):
-                copy_layer_state(source, network_layers[start + offset])
-            copy_layer_state(trained[-1], self._decoders[-1 - depth])
+            copy_block_state(layer._encoders[0], encoder)
+            copy_layer_state(layer._network.layers[-1], self._decoders[-1 - depth])
             codes = layer.transform(codes)
         # Fine-tuning trains every layer again and warns for itself; without it, one notice
         # for the stack names the layers that could use more epochs.
@@ -432,4 +428,4 @@ class StackedAutoencoder(BaseAutoencoder):
         super()._train(prepared, incremental, validation, callback_context)
 
     def _corruption(self, spec):
-        return make_corruption(self.noise, spec["noise_levels"][0])
+        return make_corruption(self.noise, spec.noise_levels[0])

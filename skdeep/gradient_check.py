@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import clone
 
 from ._training import objective
-from .penalties import WeightPenalty
+from .penalties import make_penalty
 
 
 @dataclass
@@ -81,7 +81,7 @@ def check_gradients(
     X, sample_weight = prepared.X, prepared.sample_weight
     Y = X if prepared.Y is None else prepared.Y  # an autoencoder's target is its input
     network = model._network
-    penalty = WeightPenalty(model.alpha, model.l1)
+    penalty = make_penalty(model.alpha, model.l1)
 
     def evaluate():
         # A fresh generator with the same seed gives the same dropout masks in every evaluation.

@@ -5,12 +5,17 @@ The contract every layer keeps (see ``docs/architecture.md``):
 - ``param_specs()`` lists ``(name, shape, is_weight)`` for each parameter array. The network lays them
   out in one flat vector and calls ``bind(params, grads)`` with views into the flat parameter and
   gradient vectors, which the layer keeps as attributes of the same names (``grad_<name>`` for grads).
-- ``forward(X, training=False, rng=None)`` returns the output and caches only what ``backward`` needs;
-  each call overwrites the cache.
+- ``forward(X, training=False, rng=None)`` returns the output. In training mode it caches only what
+  ``backward`` needs, overwriting the last cache; in prediction mode it caches nothing, so a fitted
+  network never holds a user's batch alive. ``clear_cache()`` drops the cache (the end of a fit).
 - ``backward(grad_output)`` writes the parameter gradients into the bound gradient views and returns
   the gradient with respect to the input, or ``None`` when ``propagate`` is False (the first layers
-  of a network, whose input gradient nobody needs). It may overwrite ``grad_output``.
+  of a network, whose input gradient nobody needs). It may overwrite ``grad_output``. It needs a
+  training-mode forward pass first.
 - ``reset_parameters(weight_init, activation, rng)`` draws the initial parameter values.
+- ``sublayers()`` lists the layers a composite layer (:class:`HiddenBlock`) is made of; ``role``
+  says what a plain layer is to the network (``'dense'``, ``'batch_norm'``, ...), so that the
+  network lists its dense, batch-norm and dropout layers by asking them, not by their types.
 """
 
 import numpy as np
@@ -25,6 +30,24 @@ class Layer:
     """Base class: no parameters, identity initialisation, pickling without views or caches."""
 
     propagate = True
+    # What the layer is to the network; Network.dense_layers and its siblings collect by it.
+    role = None
+
+    def sublayers(self):
+        """Return the layers this one is made of, input to output (none for a plain layer)."""
+        return []
+
+    def walk(self):
+        """Yield this layer, then every layer it is made of, input to output."""
+        yield self
+        for child in self.sublayers():
+            yield from child.walk()
+
+    def clear_cache(self):
+        """Forget what the last training-mode forward pass kept for ``backward``."""
+        for layer in self.walk():
+            for key in [key for key in vars(layer) if key.startswith("_cache")]:
+                del layer.__dict__[key]
 
     def param_specs(self):
         """Return the ``(name, shape, is_weight)`` triple of each parameter array."""
@@ -74,6 +97,7 @@ class Dense(Layer):
     # True when a later TiedDense shares these weights: its backward runs first and writes its
     # share of the weight gradient, so this layer must add to the buffer, not overwrite it.
     shares_weights = False
+    role = "dense"
 
     def __init__(self, n_inputs, n_outputs):
         self.n_inputs = n_inputs
@@ -89,7 +113,8 @@ class Dense(Layer):
         initialise_dense(self.weights, self.biases, weight_init, rng, activation)
 
     def forward(self, X, training=False, rng=None):
-        self._cache_input = X
+        if training:
+            self._cache_input = X
         # A sparse input gives a dense product; a dense one goes straight to BLAS.
         output = X @ self.weights
         output += self.biases
@@ -118,6 +143,8 @@ class Activation(Layer):
         A key of :data:`skdeep.activations.ACTIVATIONS`.
     """
 
+    role = "activation"
+
     def __init__(self, name):
         self.name = name
 
@@ -125,7 +152,8 @@ class Activation(Layer):
         function, _ = ACTIVATIONS[self.name]
         # In place: X is always an array the previous layer made for this call, never the user's.
         output = function(X, out=X)
-        self._cache_output = output
+        if training:
+            self._cache_output = output
         return output
 
     def backward(self, grad_output):
@@ -146,11 +174,15 @@ class Dropout(Layer):
         (annealed dropout).
     """
 
+    role = "dropout"
+
     def __init__(self, rate):
         self.rate = rate
 
     def forward(self, X, training=False, rng=None):
-        if not training or self.rate == 0:
+        if not training:
+            return X
+        if self.rate == 0:
             self._cache_mask = None
             return X
         keep = 1.0 - self.rate
@@ -193,6 +225,8 @@ class BatchNorm(Layer):
     of ``N`` rows, the gradients are ``d_shift = sum(g)``, ``d_scale = sum(g * x_hat)`` and
     ``dx = scale / (N sqrt(var + epsilon)) * (N g - d_shift - x_hat * d_scale)``.
     """
+
+    role = "batch_norm"
 
     def __init__(self, n_units, momentum=0.9, epsilon=1e-5):
         self.n_units = n_units
@@ -237,8 +271,9 @@ class BatchNorm(Layer):
         inv_std = np.sqrt(var + float(self.epsilon))
         np.reciprocal(inv_std, out=inv_std)
         centred *= inv_std
-        self._cache_normalised = centred
-        self._cache_inv_std = inv_std
+        if training:
+            self._cache_normalised = centred
+            self._cache_inv_std = inv_std
         output = np.multiply(centred, self.scale)
         output += self.shift
         return output
@@ -272,6 +307,8 @@ class TiedDense(Layer):
         The encoder layer whose weights are shared; it must come earlier in the network.
     """
 
+    role = "tied_dense"
+
     def __init__(self, source):
         self.source = source
         source.shares_weights = True
@@ -296,7 +333,8 @@ class TiedDense(Layer):
         self.biases[...] = 0.0
 
     def forward(self, X, training=False, rng=None):
-        self._cache_input = X
+        if training:
+            self._cache_input = X
         output = X @ self.source.weights.T
         output += self.biases
         return output
@@ -307,6 +345,143 @@ class TiedDense(Layer):
         if not self.propagate:
             return None
         return grad_output @ self.source.weights
+
+
+class HiddenBlock(Layer):
+    """A hidden layer of a network: ``Dense -> [BatchNorm] -> Activation -> [Dropout]``.
+
+    A layer made of layers: it lists its children (:meth:`sublayers`), offers their parameters
+    under prefixed names (``'dense.weights'``, ``'batch_norm.scale'``, ...) in their order, and
+    forwards and back-propagates through them. Code that needs "the dense layer of block 2" asks
+    ``network.blocks[2].dense``.
+
+    Parameters
+    ----------
+    dense : Dense
+    activation : Activation
+    batch_norm : BatchNorm, default=None
+        Normalises the dense layer's output before the activation.
+    dropout : Dropout, default=None
+        Applied to the activation's output.
+    """
+
+    role = "block"
+
+    def __init__(self, dense, activation, *, batch_norm=None, dropout=None):
+        self.dense = dense
+        self.batch_norm = batch_norm
+        self.activation = activation
+        self.dropout = dropout
+
+    def _named_sublayers(self):
+        named = [
+            ("dense", self.dense),
+            ("batch_norm", self.batch_norm),
+            ("activation", self.activation),
+            ("dropout", self.dropout),
+        ]
+        return [(name, layer) for name, layer in named if layer is not None]
+
+    def sublayers(self):
+        return [layer for _, layer in self._named_sublayers()]
+
+    @property
+    def propagate(self):
+        return self.dense.propagate
+
+    @propagate.setter
+    def propagate(self, needed):
+        mark_propagation(self.sublayers(), needed)
+
+    def param_specs(self):
+        return [
+            (f"{prefix}.{name}", shape, is_weight)
+            for prefix, layer in self._named_sublayers()
+            for name, shape, is_weight in layer.param_specs()
+        ]
+
+    def bind(self, params, grads):
+        for prefix, layer in self._named_sublayers():
+            own = {name for name, _, _ in layer.param_specs()}
+            layer.bind(
+                {name: params[f"{prefix}.{name}"] for name in own},
+                {name: grads[f"{prefix}.{name}"] for name in own},
+            )
+
+    def reset_parameters(self, weight_init, activation, rng):
+        # The dense layer is scaled for the activation of its own block.
+        for layer in self.sublayers():
+            layer.reset_parameters(weight_init, self.activation.name, rng)
+
+    def buffers(self):
+        return [buffer for layer in self.sublayers() for buffer in layer.buffers()]
+
+    def forward(self, X, training=False, rng=None):
+        # Network.forward runs the parts itself (Network.leaves); this serves a block on its own.
+        for layer in self.sublayers():
+            X = layer.forward(X, training, rng)
+        return X
+
+    def backward(self, grad_output):
+        grad = grad_output
+        for layer in reversed(self.sublayers()):
+            grad = layer.backward(grad)
+            if grad is None:
+                return None
+        return grad
+
+
+def leaves(layer):
+    """The plain layers ``layer`` runs, input to output: itself, or a composite layer's parts."""
+    parts = layer.sublayers()
+    return [leaf for part in parts for leaf in leaves(part)] if parts else [layer]
+
+
+def hidden_block(n_inputs, n_units, activation, *, batch_norm=False, batch_norm_momentum=0.9,
+                 dropout=0.0):
+    """Build a :class:`HiddenBlock`: the one recipe for the MLPs' hidden layers and the encoders.
+
+    Parameters
+    ----------
+    n_inputs, n_units : int
+    activation : str
+    batch_norm : bool, default=False
+    batch_norm_momentum : float, default=0.9
+    dropout : float, default=0.0
+        Rate of the block's dropout layer (0 adds none).
+
+    Returns
+    -------
+    block : HiddenBlock
+    """
+    return HiddenBlock(
+        Dense(n_inputs, n_units),
+        Activation(activation),
+        batch_norm=BatchNorm(n_units, momentum=batch_norm_momentum) if batch_norm else None,
+        dropout=Dropout(dropout) if dropout > 0 else None,
+    )
+
+
+def mark_propagation(layers, needed=False):
+    """Set ``propagate`` on ``layers``, applied in sequence to an input whose gradient is ``needed``.
+
+    Nobody needs the gradient with respect to a network's input, so every layer up to and
+    including the first one with parameters skips computing its input gradient.
+    """
+    for layer in layers:
+        layer.propagate = needed
+        needed = needed or bool(layer.param_specs())
+
+
+def copy_block_state(source, target):
+    """Copy a block's dense layer, and its batch normalisation when both have one, into ``target``.
+
+    The one transfer of pretrained hidden layers: a stacked autoencoder's encoders into an MLP,
+    an autoencoder's encoder into a stack, a supervised stage's hidden layer into its network.
+    """
+    copy_layer_state(source.dense, target.dense)
+    if source.batch_norm is not None and target.batch_norm is not None:
+        copy_layer_state(source.batch_norm, target.batch_norm)
 
 
 def copy_layer_state(source, target):

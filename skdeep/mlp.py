@@ -1,22 +1,13 @@
 """DeepMLPClassifier and DeepMLPRegressor: drop-in supersets of scikit-learn's MLPs."""
 
+import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    check_classification_targets,
-    type_of_target,
-    unique_labels,
-)
-from sklearn.utils.validation import column_or_1d
+from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target
 
-import numpy as np
-
-from ._base import store_parameters
+from ._base import stochastic_solver, store_parameters
 from ._docs import (
     FITTED_ATTRIBUTES,
     MLP_ARCHITECTURE,
@@ -25,15 +16,7 @@ from ._docs import (
     PRETRAINING_PARAMETERS,
 )
 from ._mlp_base import BaseDeepMLP
-
-
-def _stochastic_solver(estimator):
-    if estimator.solver == "lbfgs":
-        raise AttributeError(
-            f"partial_fit is only available for stochastic optimizers. {estimator.solver} is not "
-            "stochastic."
-        )
-    return True
+from ._tasks import Classification, Regression
 
 
 class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
@@ -143,91 +126,9 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
     ):
         store_parameters(self, locals())
 
-    def _encode_targets(self, y, incremental, first_pass):
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
-            # A single class fits, as in MLPClassifier: one logistic output learns to say "no".
-            self._label_binarizer = LabelBinarizer().fit(y)
-            self.classes_ = self._label_binarizer.classes_
-        else:
-            classes = unique_labels(y)
-            if self.warm_start:
-                if set(classes) != set(self.classes_):
-                    raise ValueError(
-                        "warm_start can only be used where `y` has the same classes as in the "
-                        f"previous call to fit. Previously got {self.classes_}, `y` has {classes}"
-                    )
-            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
-                raise ValueError(
-                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                    f"{self.classes_}. 'y' has {classes}."
-                )
-        return self._label_binarizer.transform(y), y
+    _task = Classification()
 
-    def _output_activation(self, X):
-        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
-
-    def _encode_validation_targets(self, y):
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y)
-        unseen = np.setdiff1d(unique_labels(y), self.classes_)
-        if len(unseen):
-            raise ValueError(
-                f"y_val has classes not in `self.classes_`: {unseen}. `self.classes_` has "
-                f"{self.classes_}."
-            )
-        return self._label_binarizer.transform(y), y
-
-    def _extra_sample_weight(self, y):
-        if self.class_weight is None:
-            return None
-        if y.ndim == 2:
-            raise ValueError("class_weight is not supported for multilabel targets.")
-        return compute_sample_weight(self.class_weight, y)
-
-    def _stratify_validation(self, Y):
-        # MLPClassifier stratifies by its boolean indicator matrix when it has one column (a
-        # binary target) and not otherwise; the same array gives the same split and, for a class
-        # with one member, the same error.
-        return Y.astype(bool) if Y.shape[1] == 1 else None
-
-    def _labels(self, outputs):
-        if self.n_outputs_ == 1:
-            outputs = outputs.ravel()
-        return self._label_binarizer.inverse_transform(outputs)
-
-    def _score_outputs(self, outputs, y, sample_weight):
-        return accuracy_score(y, self._labels(outputs), sample_weight=sample_weight)
-
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
-        """Fit the model to data matrix X and target(s) y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data; float32 input trains in float32.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The target values (class labels, or a label indicator matrix for multilabel).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-        X_val, y_val : array-like, default=None
-            A validation set: its loss and accuracy are recorded in ``history_`` every epoch
-            and, with ``early_stopping=True``, used instead of a random ``validation_fraction``
-            ('lbfgs' ignores it). It is used as given: a Pipeline's ``step__X_val=`` skips the
-            earlier steps' transformations (a warning says so when the scales disagree); metadata
-            routing applies them, with ``transform_input=["X_val"]`` on the Pipeline and
-            ``set_fit_request(X_val=True, y_val=True)`` here (:ref:`ug_validation_pipeline`).
-
-        Returns
-        -------
-        self : object
-            Trained classifier.
-        """
-        return self._fit(X, y, sample_weight=sample_weight, X_val=X_val, y_val=y_val)
-
-    @available_if(_stochastic_solver)
+    @available_if(stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with a single epoch over the given data.
 
@@ -268,7 +169,7 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The predicted classes.
         """
-        return self._labels(self._forward(self._validate_for_predict(X)))
+        return self._task.predictions(self, self._forward(self._validate_for_predict(X)))
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -424,49 +325,9 @@ class DeepMLPRegressor(RegressorMixin, BaseDeepMLP):
     ):
         store_parameters(self, locals())
 
-    def _encode_targets(self, y, incremental, first_pass):
-        if self.loss == "poisson" and np.any(y < 0):
-            raise ValueError(
-                "Some value(s) of y are negative which is not allowed for Poisson regression."
-            )
-        return (y.reshape(-1, 1) if y.ndim == 1 else y), y
+    _task = Regression()
 
-    def _output_activation(self, X):
-        return "exp" if self.loss == "poisson" else "identity"
-
-    def _values(self, outputs):
-        return outputs.ravel() if self.n_outputs_ == 1 else outputs
-
-    def _score_outputs(self, outputs, y, sample_weight):
-        return r2_score(y, self._values(outputs), sample_weight=sample_weight)
-
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
-        """Fit the model to data matrix X and target(s) y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data; float32 input trains in float32.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The target values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-        X_val, y_val : array-like, default=None
-            A validation set: its loss and R^2 are recorded in ``history_`` every epoch and,
-            with ``early_stopping=True``, used instead of a random ``validation_fraction``
-            ('lbfgs' ignores it). It is used as given: a Pipeline's ``step__X_val=`` skips the
-            earlier steps' transformations (a warning says so when the scales disagree); metadata
-            routing applies them, with ``transform_input=["X_val"]`` on the Pipeline and
-            ``set_fit_request(X_val=True, y_val=True)`` here (:ref:`ug_validation_pipeline`).
-
-        Returns
-        -------
-        self : object
-            Trained regressor.
-        """
-        return self._fit(X, y, sample_weight=sample_weight, X_val=X_val, y_val=y_val)
-
-    @available_if(_stochastic_solver)
+    @available_if(stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with a single epoch over the given data.
 
@@ -499,7 +360,7 @@ class DeepMLPRegressor(RegressorMixin, BaseDeepMLP):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted values.
         """
-        return self._values(self._forward(self._validate_for_predict(X)))
+        return self._task.predictions(self, self._forward(self._validate_for_predict(X)))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

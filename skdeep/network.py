@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .layers import Activation, BatchNorm, Dense, Dropout
+from .layers import Dense, Dropout, hidden_block, leaves, mark_propagation
 
 
 class Network:
@@ -15,6 +15,8 @@ class Network:
     Parameters
     ----------
     layers : list of Layer
+        Applied in order: hidden blocks (:class:`~skdeep.layers.HiddenBlock`) and plain layers
+        (an input dropout, the output layer, decoders).
     dtype : numpy dtype, default=np.float64
         Type of the parameters; a network trains in the type of its parameters.
 
@@ -28,20 +30,25 @@ class Network:
     def __init__(self, layers, dtype=np.float64):
         self.layers = list(layers)
         dtype = np.dtype(dtype)
-        specs = [(layer, spec) for layer in self.layers for spec in layer.param_specs()]
+        specs = [
+            (index, spec) for index, layer in enumerate(self.layers) for spec in layer.param_specs()
+        ]
         ordered = [item for item in specs if item[1][2]] + [item for item in specs if not item[1][2]]
         self._layout = []
         offset = 0
         self.n_weights = 0
-        for layer, (name, shape, is_weight) in ordered:
+        for index, (name, shape, is_weight) in ordered:
             size = int(np.prod(shape))
-            self._layout.append((self.layers.index(layer), name, shape, offset, size))
+            self._layout.append((index, name, shape, offset, size))
             offset += size
             self.n_weights += size if is_weight else 0
         self.params = np.zeros(offset, dtype=dtype)
         self.grads = np.zeros(offset, dtype=dtype)
         self._bind()
-        self._mark_propagation()
+        mark_propagation(self.layers)
+        # The whole pass runs the plain layers in one loop: a composite layer would add a call
+        # and a list per part and per batch, the whole cost of a small network's step.
+        self._leaves = [leaf for layer in self.layers for leaf in leaves(layer)]
 
     def _bind(self):
         params = [{} for _ in self.layers]
@@ -51,14 +58,6 @@ class Network:
             grads[index][name] = self.grads[offset : offset + size].reshape(shape)
         for layer, layer_params, layer_grads in zip(self.layers, params, grads):
             layer.bind(layer_params, layer_grads)
-
-    def _mark_propagation(self):
-        # Nobody needs the gradient with respect to the network's input, so every layer up to and
-        # including the first one with parameters skips computing its input gradient.
-        seen_parameters = False
-        for layer in self.layers:
-            layer.propagate = seen_parameters
-            seen_parameters = seen_parameters or bool(layer.param_specs())
 
     def __getstate__(self):
         # The gradient is scratch space, rewritten by every backward pass: pickles (and what Dask
@@ -82,36 +81,52 @@ class Network:
         """
         return self.params.dtype
 
+    def _with_role(self, role):
+        return [layer for top in self.layers for layer in top.walk() if layer.role == role]
+
+    @property
+    def blocks(self):
+        """The hidden blocks (:class:`~skdeep.layers.HiddenBlock`), input to output."""
+        return self._with_role("block")
+
     @property
     def dense_layers(self):
-        """The :class:`Dense` layers, input to output."""
-        return [layer for layer in self.layers if isinstance(layer, Dense)]
+        """The layers that own a weight matrix, input to output.
+
+        The hidden blocks' dense layers, then the output layer (or an untied decoder): what
+        ``coefs_``, the penalties and max-norm see. A tied decoder borrows its encoder's matrix
+        and is not one of them.
+        """
+        return self._with_role("dense")
 
     @property
     def batch_norm_layers(self):
-        """The :class:`BatchNorm` layers, input to output."""
-        return [layer for layer in self.layers if isinstance(layer, BatchNorm)]
+        """The batch-normalisation layers, input to output."""
+        return self._with_role("batch_norm")
 
     @property
     def dropout_layers(self):
-        """The :class:`Dropout` layers, input to output."""
-        return [layer for layer in self.layers if isinstance(layer, Dropout)]
+        """The dropout layers (the input's, then the hidden blocks'), input to output."""
+        return self._with_role("dropout")
 
     def reset_parameters(self, weight_init, rng):
         """Draw initial values for every layer's parameters.
 
-        Each dense layer is initialised with the activation that follows it in mind, and the
-        output layer with the last hidden activation: ``'auto'`` scales every layer for a
-        logistic network, as scikit-learn does.
+        Each hidden block initialises its dense layer for its own activation; the plain layers
+        (the output layer, decoders) get the last hidden activation: ``'auto'`` scales every
+        layer for a logistic network, as scikit-learn does.
         """
-        names = [layer.name if isinstance(layer, Activation) else None for layer in self.layers]
-        for position, layer in enumerate(self.layers):
-            following = [name for name in names[position + 1 :] if name is not None]
-            preceding = [name for name in names[:position] if name is not None]
-            hint = following[0] if following else (preceding[-1] if preceding else "identity")
-            layer.reset_parameters(weight_init, hint, rng)
+        blocks = self.blocks
+        last_activation = blocks[-1].activation.name if blocks else "identity"
+        for layer in self.layers:
+            layer.reset_parameters(weight_init, last_activation, rng)
 
-    def forward(self, X, training=False, rng=None, stop=None):
+    def clear_caches(self):
+        """Drop what the last training-mode forward pass kept, so no batch outlives a fit."""
+        for layer in self.layers:
+            layer.clear_cache()
+
+    def forward(self, X, training=False, rng=None, start=None, stop=None):
         """Apply the layers in order.
 
         Parameters
@@ -122,21 +137,36 @@ class Network:
             Batch statistics and dropout masks when True; prediction behaviour when False.
         rng : numpy.random.Generator, default=None
             Needed when training with dropout.
-        stop : int, default=None
-            Apply only ``layers[:stop]``.
+        start, stop : int, default=None
+            Apply only ``layers[start:stop]``.
 
         Returns
         -------
         output : ndarray of shape (n_samples, n_outputs)
         """
-        for layer in self.layers[:stop]:
+        layers = self._leaves if start is None and stop is None else self.layers[start:stop]
+        for layer in layers:
             X = layer.forward(X, training, rng)
+        return X
+
+    def features(self, X, depth):
+        """Return the prediction-mode output of the first ``depth`` hidden blocks.
+
+        Plain layers before a block (an input dropout, the identity at prediction time) are
+        applied with it; ``depth=0`` gives ``X`` itself.
+        """
+        remaining = depth
+        for layer in self.layers:
+            if not remaining:
+                break
+            X = layer.forward(X)
+            remaining -= layer.role == "block"
         return X
 
     def backward(self, grad_output):
         """Back-propagate ``grad_output`` and fill :attr:`grads` (overwriting it)."""
         grad = grad_output
-        for layer in reversed(self.layers):
+        for layer in reversed(self._leaves):
             grad = layer.backward(grad)
             if grad is None:
                 break
@@ -168,19 +198,21 @@ class Network:
         mean and variance of its inputs over the whole training set, computed in batches (so ``X``
         may be a memory map) with the layers below already using their final statistics.
         """
-        for position, layer in enumerate(self.layers):
-            if not isinstance(layer, BatchNorm):
+        for depth, block in enumerate(self.blocks):
+            norm = block.batch_norm
+            if norm is None:
                 continue
-            total = np.zeros(layer.n_units, dtype=np.float64)
-            total_sq = np.zeros(layer.n_units, dtype=np.float64)
+            total = np.zeros(norm.n_units, dtype=np.float64)
+            total_sq = np.zeros(norm.n_units, dtype=np.float64)
             n = X.shape[0]
             for start in range(0, n, batch_size):
-                inputs = self.forward(X[start : start + batch_size], stop=position)
+                # The normalised units are the block's dense outputs.
+                inputs = block.dense.forward(self.features(X[start : start + batch_size], depth))
                 total += inputs.sum(axis=0, dtype=np.float64)
                 total_sq += np.einsum("ij,ij->j", inputs, inputs, dtype=np.float64)
             mean = total / n
-            layer.running_mean[...] = mean
-            layer.running_var[...] = np.maximum(total_sq / n - mean**2, 0.0)
+            norm.running_mean[...] = mean
+            norm.running_var[...] = np.maximum(total_sq / n - mean**2, 0.0)
 
 
 def build_mlp(
@@ -197,8 +229,9 @@ def build_mlp(
 ):
     """Build the layers of a multi-layer perceptron into a :class:`Network`.
 
-    Each hidden layer is ``Dense -> [BatchNorm] -> Activation -> [Dropout]``; the output layer is a
-    plain ``Dense`` whose scores the loss turns into predictions.
+    Each hidden layer is a :func:`~skdeep.layers.hidden_block`, ``Dense -> [BatchNorm] ->
+    Activation -> [Dropout]``; the output layer is a plain ``Dense`` whose scores the loss turns
+    into predictions.
 
     Parameters
     ----------
@@ -221,11 +254,9 @@ def build_mlp(
     sizes = [n_inputs, *hidden_layer_sizes]
     rates = list(dropout) or [0.0] * len(hidden_layer_sizes)
     for n_in, n_out, rate in zip(sizes[:-1], sizes[1:], rates):
-        layers.append(Dense(n_in, n_out))
-        if batch_norm:
-            layers.append(BatchNorm(n_out, momentum=batch_norm_momentum))
-        layers.append(Activation(activation))
-        if rate > 0:
-            layers.append(Dropout(rate))
+        layers.append(hidden_block(
+            n_in, n_out, activation, batch_norm=batch_norm,
+            batch_norm_momentum=batch_norm_momentum, dropout=rate,
+        ))
     layers.append(Dense(sizes[-1], n_outputs))
     return Network(layers, dtype=dtype)

@@ -1,16 +1,17 @@
 """Learning rules that update one flat parameter vector in place.
 
 An optimiser sees two aligned flat arrays, the parameters and their gradient, and
-nothing else: no layers, no schedule, no stopping rule. The training loop sets
-``optimiser.learning_rate`` once per epoch and calls ``optimiser.update`` once per
-mini-batch.
+nothing else: no layers, no penalty, no schedule, no stopping rule. The training loop
+sets ``optimiser.learning_rate`` once per epoch and steps once per mini-batch, through
+``optimiser.update`` or, to finish each block of the gradient first, ``optimiser.sweep``.
 
 Two choices keep the cost of an update down:
 
 - Each update sweeps the flat vectors block by block and applies every pass of the
   rule to one block before moving on, so the block of each array (parameters,
   gradient, state, scratch) stays in the core's cache across the passes instead of
-  being streamed from memory once per pass.
+  being streamed from memory once per pass. :meth:`Optimiser.sweep` hands each block to
+  the caller before stepping it, so work on the gradient (a penalty's) shares the sweep.
 - Exponential running averages are stored without their ``(1 - decay)`` factor:
   ``a_t = decay * a_{t-1} + x_t`` is ``(1 - decay)`` times smaller than the textbook
   average, so its update is two in-place passes instead of three, and the constant
@@ -49,6 +50,13 @@ class Optimiser:
         Step size. The training loop may change it between updates; every other
         hyperparameter must stay fixed once updates have started.
 
+    Attributes
+    ----------
+    shared_settings_ignored : tuple of str
+        Hyperparameters this rule keeps at its own defaults when it is built from an
+        estimator's settings, which every solver shares (``make_optimiser(...,
+        from_estimator=True)``): Adadelta's learning rate and epsilon.
+
     Notes
     -----
     The scratch vectors are one block long and hold nothing between calls, so they
@@ -56,23 +64,18 @@ class Optimiser:
     """
 
     _n_scratch = 1
+    shared_settings_ignored = ()
 
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
-        self.reset()
+        self._t = 0
+        self._scratch = None
 
     def _state_names(self):
         """Return the names of the state arrays this configuration needs."""
         return ()
 
-    def reset(self):
-        """Forget the step counter and all moment estimates."""
-        self._t = 0
-        self._scratch = None
-        for name in self._state_names():
-            setattr(self, name, None)
-
-    def update(self, params, grads, weight_decay=None):
+    def update(self, params, grads):
         """Apply one step to ``params`` in place.
 
         Parameters
@@ -80,23 +83,36 @@ class Optimiser:
         params : ndarray of shape (n_params,)
             Flat parameter vector, modified in place. Its dtype is kept.
         grads : ndarray of shape (n_params,)
-            Gradient of the objective with respect to ``params``; not modified without
-            ``weight_decay``.
-        weight_decay : tuple (n, coefficient), default=None
-            Coupled L2 weight decay on ``params[:n]``: ``coefficient * params[:n]`` is added
-            to that part of ``grads`` block by block, just before each block's step, while
-            the block is in cache (the gradient of an L2 penalty, without a pass of its own).
+            Gradient of the objective with respect to ``params``; not modified.
+        """
+        for _ in self.sweep(params, grads):
+            pass
 
-        Returns
-        -------
-        squares : float
-            ``||params[:n]||^2`` before the step (the penalty's value needs it); 0.0 without
-            ``weight_decay``.
+    def sweep(self, params, grads):
+        """Apply one step to ``params`` in place, block by block, as a generator.
+
+        Yields the bounds of each block just before stepping it, so that a caller can finish
+        that block of ``grads`` while it is in cache (the training loop adds the penalty's
+        gradient there), with a scratch block to do it in; the step is complete once the
+        generator is exhausted.
+
+        Parameters
+        ----------
+        params, grads : ndarray of shape (n_params,)
+            As for :meth:`update`.
+
+        Yields
+        ------
+        start, stop : int
+            The block ``params[start:stop]`` about to be stepped.
+        work : ndarray of shape (stop - start,)
+            Scratch space the caller may overwrite: the step itself overwrites it next, so
+            lending it keeps the sweep's memory footprint (and cache misses) unchanged.
         """
         n_params = params.shape[0]
         if self._scratch is None:
             for name in self._state_names():
-                if getattr(self, name) is None:
+                if getattr(self, name, None) is None:
                     setattr(self, name, np.zeros_like(params))
             block = max(1, min(n_params, BLOCK_BYTES // params.itemsize))
             self._scratch = tuple(
@@ -106,16 +122,9 @@ class Optimiser:
         coefficients = self._coefficients()
         state = [getattr(self, name) for name in self._state_names()]
         block = self._scratch[0].shape[0]
-        n_decayed, decay = weight_decay if weight_decay is not None else (0, 0.0)
-        squares = 0.0
         for start in range(0, n_params, block):
             stop = min(start + block, n_params)
-            if start < n_decayed:
-                end = min(stop, n_decayed)
-                decayed, work = params[start:end], self._scratch[0][: end - start]
-                squares += float(np.dot(decayed, decayed))
-                np.multiply(decayed, decay, out=work)
-                grads[start:end] += work
+            yield start, stop, self._scratch[0][: stop - start]
             self._step(
                 coefficients,
                 params[start:stop],
@@ -123,7 +132,6 @@ class Optimiser:
                 [array[start:stop] for array in state],
                 [work[: stop - start] for work in self._scratch],
             )
-        return squares
 
     def _coefficients(self):
         """Return the scalars of the current step (``self._t`` is already incremented).
@@ -595,6 +603,9 @@ class Adadelta(Optimiser):
     # Two scratch vectors: the step and the squared step are both needed
     # before the step is applied.
     _n_scratch = 2
+    # Zeiler's rule has no learning rate (the schedule scales its steps from 1) and its own
+    # epsilon, not Adam's: an estimator's learning_rate_init and epsilon are not for it.
+    shared_settings_ignored = ("learning_rate", "epsilon")
 
     def __init__(self, learning_rate=1.0, rho=0.95, epsilon=1e-6):
         self.rho = rho
@@ -659,7 +670,7 @@ OPTIMISERS = {
 
 
 def make_optimiser(name, learning_rate, *, momentum=None, nesterovs_momentum=None,
-                   beta_1=None, beta_2=None, epsilon=None, rho=None):
+                   beta_1=None, beta_2=None, epsilon=None, rho=None, from_estimator=False):
     """Build the named optimiser from a flat set of hyperparameters.
 
     Each optimiser receives only the hyperparameters its constructor takes; the
@@ -682,6 +693,9 @@ def make_optimiser(name, learning_rate, *, momentum=None, nesterovs_momentum=Non
         For every optimiser except 'sgd'.
     rho : float, default=None
         For 'rmsprop' and 'adadelta'.
+    from_estimator : bool, default=False
+        The hyperparameters are an estimator's, shared by every solver: those the
+        optimiser lists in ``shared_settings_ignored`` keep its own defaults.
 
     Returns
     -------
@@ -697,8 +711,18 @@ def make_optimiser(name, learning_rate, *, momentum=None, nesterovs_momentum=Non
     --------
     >>> make_optimiser('rmsprop', 0.01, momentum=0.9, rho=0.5, epsilon=1e-7)
     RMSProp(learning_rate=0.01, rho=0.5, epsilon=1e-07)
+    >>> make_optimiser('adadelta', 0.01, epsilon=1e-8, from_estimator=True)
+    Adadelta(learning_rate=1.0, rho=0.95, epsilon=1e-06)
     """
+    settings = dict(
+        learning_rate=learning_rate, momentum=momentum, nesterov=nesterovs_momentum,
+        beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, rho=rho,
+    )
+    cls = OPTIMISERS.get(name) if isinstance(name, str) else None
+    if from_estimator and cls is not None:
+        defaults = inspect.signature(cls).parameters
+        for setting in cls.shared_settings_ignored:
+            settings[setting] = defaults[setting].default
     return build_from_registry(
-        "optimiser", OPTIMISERS, name, learning_rate, momentum=momentum,
-        nesterov=nesterovs_momentum, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, rho=rho,
+        "optimiser", OPTIMISERS, name, settings.pop("learning_rate"), **settings
     )

@@ -1,8 +1,14 @@
 """Weight penalties on the flat block of weight matrices (biases and batch-norm parameters are free).
 
-Both follow scikit-learn's scaling of ``alpha``: the penalty of a batch is divided by the batch's
-total sample weight (its size without weights), so that ``alpha`` means the same whatever the batch
-size. With ``s = 1 / sum(w)``:
+Each penalty term has one entry point, ``add_gradient(weights, grad_weights, scale, work=None)``:
+it adds its gradient to ``grad_weights`` in place and returns its value (``work`` is scratch space
+of the same shape that it may overwrite). Every caller uses it the same way, on the whole weight
+block (L-BFGS, the gradient checker) or on consecutive slices of it (the mini-batch loop's sweep);
+a term's value and gradient are sums over the entries, so slices add up to the whole.
+
+The terms follow scikit-learn's scaling of ``alpha``: the penalty of a batch is divided by the
+batch's total sample weight (its size without weights), so that ``alpha`` means the same whatever
+the batch size. With ``s = 1 / sum(w)``:
 
 - L2: value ``s * alpha / 2 * ||W||^2``, gradient ``s * alpha * W``;
 - L1: value ``s * l1 * |W|_1``, gradient ``s * l1 * sign(W)`` (0 at 0, a subgradient).
@@ -11,8 +17,118 @@ size. With ``s = 1 / sum(w)``:
 import numpy as np
 
 
+class L2:
+    """The squared L2 norm of the weights, scikit-learn's ``alpha`` term.
+
+    Parameters
+    ----------
+    strength : float
+        ``alpha``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gradient = np.zeros(2)
+    >>> L2(0.5).add_gradient(np.array([1.0, -2.0]), gradient, 1.0)
+    1.25
+    >>> gradient
+    array([ 0.5, -1. ])
+    """
+
+    def __init__(self, strength):
+        self.strength = strength
+
+    def add_gradient(self, weights, grad_weights, scale, work=None):
+        """Add ``scale * strength * weights`` to ``grad_weights``; return the term's value."""
+        factor = float(self.strength * scale)
+        work = np.empty_like(weights) if work is None else work
+        np.multiply(weights, factor, out=work)
+        grad_weights += work
+        return 0.5 * factor * float(np.dot(weights, weights))
+
+
+class L1:
+    """The L1 norm of the weights.
+
+    Parameters
+    ----------
+    strength : float
+        ``l1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gradient = np.zeros(3)
+    >>> L1(0.5).add_gradient(np.array([1.0, -2.0, 0.0]), gradient, 1.0)
+    1.5
+    >>> gradient
+    array([ 0.5, -0.5,  0. ])
+    """
+
+    def __init__(self, strength):
+        self.strength = strength
+
+    def add_gradient(self, weights, grad_weights, scale, work=None):
+        """Add ``scale * strength * sign(weights)`` to ``grad_weights``; return the term's value."""
+        factor = self.strength * scale
+        work = np.empty_like(weights) if work is None else work
+        np.sign(weights, out=work)
+        work *= factor
+        grad_weights += work
+        return factor * float(np.abs(weights, out=work).sum())
+
+
 class WeightPenalty:
-    """L2 and L1 penalties on the weights.
+    """The sum of penalty terms on the weights, applied through one entry point.
+
+    Parameters
+    ----------
+    *terms : penalty terms
+        Objects with ``add_gradient(weights, grad_weights, scale) -> value``, such as
+        :class:`L1` and :class:`L2`; their gradients are added in this order. None: no penalty.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gradient = np.zeros(2)
+    >>> WeightPenalty(L1(0.5), L2(0.5)).add_gradient(np.array([1.0, -2.0]), gradient, 1.0)
+    2.75
+    >>> gradient
+    array([ 1. , -1.5])
+    """
+
+    def __init__(self, *terms):
+        self.terms = terms
+
+    def add_gradient(self, weights, grad_weights, scale, work=None):
+        """Add the penalty's gradient to ``grad_weights`` in place and return its value.
+
+        Parameters
+        ----------
+        weights : ndarray of shape (n_weights,)
+            The flat weight block of the network, or a slice of it.
+        grad_weights : ndarray of shape (n_weights,)
+            The matching block of the flat gradient, updated in place.
+        scale : float
+            ``1 / sum(sample_weight)`` of the batch.
+        work : ndarray of shape (n_weights,), default=None
+            Scratch space the terms may overwrite; None allocates it. The mini-batch loop lends
+            the optimiser's scratch block, so the sweep touches no more memory than the step.
+
+        Returns
+        -------
+        value : float
+        """
+        if work is None and self.terms:
+            work = np.empty_like(weights)
+        value = 0.0
+        for term in self.terms:
+            value += term.add_gradient(weights, grad_weights, scale, work)
+        return value
+
+
+def make_penalty(alpha=0.0, l1=0.0):
+    """The estimators' penalty: an :class:`L1` and an :class:`L2` term, those with a strength.
 
     Parameters
     ----------
@@ -20,51 +136,16 @@ class WeightPenalty:
         Strength of the L2 term.
     l1 : float, default=0.0
         Strength of the L1 term.
+
+    Returns
+    -------
+    penalty : WeightPenalty
+        Without terms when both strengths are 0 (callers may then skip the weights).
+
+    Examples
+    --------
+    >>> [type(term).__name__ for term in make_penalty(alpha=1e-4).terms]
+    ['L2']
     """
-
-    def __init__(self, alpha=0.0, l1=0.0):
-        self.alpha = alpha
-        self.l1 = l1
-
-    def weight_decay(self, n_weights, scale):
-        """The L2 term as an optimiser's coupled weight decay: ``(n_weights, alpha * scale)``.
-
-        The mini-batch loop hands this to ``Optimiser.update``, which adds the L2 gradient inside
-        its own sweep; None without an L2 term.
-        """
-        return (n_weights, float(self.alpha * scale)) if self.alpha else None
-
-    def l2_value(self, squares, scale):
-        """The L2 term's value from ``squares = ||W||^2`` (as ``Optimiser.update`` returns it)."""
-        return 0.5 * self.alpha * scale * squares
-
-    def apply(self, weights, grad_weights, scale, include_l2=True):
-        """Add the penalty's gradient to ``grad_weights`` in place and return its value.
-
-        Parameters
-        ----------
-        weights : ndarray of shape (n_weights,)
-            The flat weight block of the network.
-        grad_weights : ndarray of shape (n_weights,)
-            The matching block of the flat gradient, updated in place.
-        scale : float
-            ``1 / sum(sample_weight)`` of the batch.
-        include_l2 : bool, default=True
-            False when the optimiser applies the L2 term as weight decay (see
-            :meth:`weight_decay`); only the L1 term is applied then.
-
-        Returns
-        -------
-        value : float
-        """
-        value = 0.0
-        if self.alpha and include_l2:
-            # Full-batch use only (L-BFGS, gradient checks): the mini-batch loop hands the L2 term
-            # to the optimiser's cache-blocked sweep instead (``weight_decay``).
-            factor = float(self.alpha * scale)
-            value += 0.5 * factor * float(np.dot(weights, weights))
-            grad_weights += factor * weights
-        if self.l1:
-            value += self.l1 * scale * float(np.abs(weights).sum())
-            grad_weights += (self.l1 * scale) * np.sign(weights)
-        return value
+    # L1 before L2: the order in which the mini-batch loop has always added the two gradients.
+    return WeightPenalty(*(term for term in (L1(l1), L2(alpha)) if term.strength))

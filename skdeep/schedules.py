@@ -7,14 +7,13 @@ the optimiser:
   where ``epoch`` counts the epochs completed since the schedule was made (0 for the first;
   a warm-started fit makes a new one, a ``partial_fit`` call keeps it) and ``samples_seen``
   the training samples seen so far, over every call;
-- after each epoch, ``schedule.epoch_end(improvement)`` with the gain of the
-  monitored score in that epoch;
+- after each epoch (but one in which training diverged), ``schedule.epoch_end()``;
 - when the loop has seen no improvement for more than ``n_iter_no_change``
   epochs, ``schedule.plateau()``: True means stop training, False means the
   schedule reacted and the loop resets its counter.
 
-Stateful schedules (:class:`Adaptive`, :class:`NewBob`) start from
-``initial_rate`` again after :meth:`Schedule.reset`.
+A new fit makes a new schedule: stateful ones (:class:`Adaptive`, :class:`NewBob`) start
+from ``initial_rate``.
 """
 
 import math
@@ -36,7 +35,6 @@ class Schedule:
 
     def __init__(self, initial_rate):
         self.initial_rate = initial_rate
-        self.reset()
 
     def rate(self, epoch, samples_seen):
         """Return the learning rate for the coming epoch.
@@ -54,15 +52,8 @@ class Schedule:
         """
         raise NotImplementedError
 
-    def epoch_end(self, improvement):
-        """Observe the gain of the monitored score in the epoch just finished.
-
-        Parameters
-        ----------
-        improvement : float
-            Increase of the validation score, or decrease of the training loss.
-            May be ``inf`` or ``nan`` when there is nothing to compare with.
-        """
+    def epoch_end(self):
+        """Observe that an epoch has ended (and training goes on)."""
 
     def plateau(self):
         """React to a run of epochs without improvement.
@@ -73,9 +64,6 @@ class Schedule:
             True if training should stop, False if the schedule lowered its rate.
         """
         return True
-
-    def reset(self):
-        """Forget what was observed; the next rate is computed from scratch."""
 
 
 class Constant(Schedule):
@@ -160,8 +148,9 @@ class Adaptive(Schedule):
     0.002
     """
 
-    def reset(self):
-        self._rate = float(self.initial_rate)
+    def __init__(self, initial_rate):
+        super().__init__(initial_rate)
+        self._rate = float(initial_rate)
 
     def rate(self, epoch, samples_seen):
         return self._rate
@@ -288,12 +277,12 @@ class NewBob(Schedule):
     Examples
     --------
     >>> schedule = NewBob(0.1, factor=0.5)
-    >>> schedule.epoch_end(0.2)
+    >>> schedule.epoch_end()
     >>> schedule.rate(1, 100)
     0.1
     >>> schedule.plateau()
     False
-    >>> schedule.rate(2, 200), schedule.epoch_end(0.3), schedule.rate(3, 300)
+    >>> schedule.rate(2, 200), schedule.epoch_end(), schedule.rate(3, 300)
     (0.05, None, 0.025)
     >>> schedule.plateau()
     True
@@ -302,15 +291,13 @@ class NewBob(Schedule):
     def __init__(self, initial_rate, factor=0.5):
         self.factor = factor
         super().__init__(initial_rate)
-
-    def reset(self):
-        self._rate = float(self.initial_rate)
+        self._rate = float(initial_rate)
         self._ramping = False
 
     def rate(self, epoch, samples_seen):
         return self._rate
 
-    def epoch_end(self, improvement):
+    def epoch_end(self):
         if self._ramping:
             self._rate *= float(self.factor)
 

@@ -55,7 +55,7 @@ def test_stacked_gradients_match_finite_differences():
 def test_tied_decoder_shares_the_encoder_matrix(digits):
     X = digits[0]
     dae = quiet(DenoisingAutoencoderTransformer(n_components=16, max_iter=2), X)
-    encoder, decoder = dae._network.layers[0], dae._network.layers[-1]
+    encoder, decoder = dae._network.blocks[0].dense, dae._network.layers[-1]
     assert isinstance(decoder, TiedDense)
     assert np.shares_memory(decoder.weights, encoder.weights)
     assert dae._network.params.size == 64 * 16 + 16 + 64
@@ -75,13 +75,13 @@ def test_auto_loss_follows_the_range_of_the_data(digits):
 def test_noise_corrupts_only_the_input_batch(monkeypatch, digits):
     X = digits[0][:100]
     seen = []
-    original = skdeep._training.objective
+    original = skdeep._training.forward_backward
 
-    def spy(network, loss, penalty, X_batch, Y_batch, *args, **kwargs):
+    def spy(network, loss, X_batch, Y_batch, *args, **kwargs):
         seen.append((X_batch.copy(), Y_batch.copy()))
-        return original(network, loss, penalty, X_batch, Y_batch, *args, **kwargs)
+        return original(network, loss, X_batch, Y_batch, *args, **kwargs)
 
-    monkeypatch.setattr(skdeep._training, "objective", spy)
+    monkeypatch.setattr(skdeep._training, "forward_backward", spy)
     before = X.copy()
     quiet(DenoisingAutoencoderTransformer(n_components=8, noise="masking", noise_level=0.5,
                                           batch_size=100, shuffle=False, max_iter=1), X)

@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skdeep.activations import ACTIVATIONS
-from skdeep.layers import Activation, BatchNorm, Dense, Dropout
+from skdeep.layers import Activation, BatchNorm, Dense, Dropout, HiddenBlock, hidden_block
 from skdeep.network import Network
 
 N_SAMPLES, N_IN, N_OUT = 6, 4, 3
@@ -39,17 +39,23 @@ def _sparse_inputs(n_columns, seed=1):
 
 
 # Each case: a layer factory, how a dense array becomes the layer's input, whether the forward
-# pass is in training mode, and the input's width.
+# pass is in training mode (the only mode that caches for backward), and the input's width.
 LAYER_CASES = {
-    "dense": (lambda: Dense(N_IN, N_OUT), np.array, False, N_IN),
-    "dense_csr_input": (lambda: Dense(N_IN, N_OUT), sp.csr_matrix, False, N_IN),
+    "dense": (lambda: Dense(N_IN, N_OUT), np.array, True, N_IN),
+    "dense_csr_input": (lambda: Dense(N_IN, N_OUT), sp.csr_matrix, True, N_IN),
     "batch_norm_training": (lambda: BatchNorm(N_IN), np.array, True, N_IN),
     "dropout_training": (lambda: Dropout(0.4), np.array, True, N_IN),
     "dropout_csr_input_training": (lambda: Dropout(0.4), sp.csr_matrix, True, N_IN),
     **{
-        f"activation_{name}": (lambda name=name: Activation(name), np.array, False, N_IN)
+        f"activation_{name}": (lambda name=name: Activation(name), np.array, True, N_IN)
         for name in sorted(ACTIVATIONS)
     },
+    "hidden_block_training": (
+        lambda: hidden_block(N_IN, N_OUT, "tanh", batch_norm=True, dropout=0.4),
+        np.array,
+        True,
+        N_IN,
+    ),
 }
 PARAMETER_CASES = [
     ("dense", "weights"),
@@ -66,7 +72,7 @@ def _objective_setup(case):
     layer = make_layer()
     _bind(layer)
     X = (_sparse_inputs if to_input is sp.csr_matrix else _inputs)(n_columns)
-    n_outputs = N_OUT if isinstance(layer, Dense) else n_columns
+    n_outputs = N_OUT if isinstance(layer, (Dense, HiddenBlock)) else n_columns
     R = np.random.default_rng(2).normal(size=(N_SAMPLES, n_outputs))
 
     def forward():
@@ -126,10 +132,10 @@ def test_dense_sparse_and_dense_inputs_agree():
     _bind(layer)
     X = _sparse_inputs(N_IN)
     R = np.random.default_rng(2).normal(size=(N_SAMPLES, N_OUT))
-    dense_output = layer.forward(X).copy()
+    dense_output = layer.forward(X, training=True).copy()
     dense_input_gradient = layer.backward(R.copy())
     dense_weight_gradient = layer.grad_weights.copy()
-    sparse_output = layer.forward(sp.csr_matrix(X))
+    sparse_output = layer.forward(sp.csr_matrix(X), training=True)
     assert isinstance(sparse_output, np.ndarray)
     assert_allclose(sparse_output, dense_output, rtol=1e-14)
     assert_allclose(layer.backward(R.copy()), dense_input_gradient, rtol=1e-14)
@@ -298,7 +304,7 @@ def test_batch_norm_buffers_are_the_running_statistics():
 def test_activation_layer_works_in_place_and_caches_its_output_only(name):
     layer = Activation(name)
     X = _inputs(N_IN)
-    output = layer.forward(X)
+    output = layer.forward(X, training=True)
     assert output is X
     cached = {key for key in vars(layer) if key.startswith("_cache")}
     assert cached == {"_cache_output"}
@@ -313,7 +319,7 @@ def test_activation_layer_backward_is_the_derivative_from_the_output(name):
     expected_output = forward(X.copy(), out=np.empty_like(X))
     grad = np.random.default_rng(2).normal(size=X.shape)
     expected = multiply_derivative(expected_output, grad.copy())
-    layer.forward(X)
+    layer.forward(X, training=True)
     assert_allclose(layer.backward(grad), expected, rtol=1e-15)
 
 
@@ -327,3 +333,108 @@ def test_pickled_layer_drops_views_and_caches(case):
     assert not bound & set(state)
     assert not {"grad_" + name for name in bound} & set(state)
     assert not [key for key in state if key.startswith("_cache")]
+
+
+# ---------------------------------------------------------------------- caching by mode
+def _cached(layer):
+    """The cache entries ``layer`` and the layers it is made of hold."""
+    return [key for part in layer.walk() for key in vars(part) if key.startswith("_cache")]
+
+
+@pytest.mark.parametrize("case", sorted(LAYER_CASES))
+def test_prediction_mode_caches_nothing(case):
+    layer = LAYER_CASES[case][0]()
+    _bind(layer)
+    layer.forward(_inputs(N_IN), training=False, rng=np.random.default_rng(0))
+    assert _cached(layer) == []
+
+
+@pytest.mark.parametrize("case", sorted(LAYER_CASES))
+def test_clear_cache_drops_what_training_kept(case):
+    layer, _, _, forward, _ = _objective_setup(case)
+    forward()
+    layer.clear_cache()
+    assert _cached(layer) == []
+
+
+def test_batch_norm_prediction_mode_caches_nothing_after_training():
+    layer = _reset_batch_norm(N_IN)
+    layer.forward(_shifted_batch(0), training=True)
+    layer.clear_cache()
+    layer.forward(_shifted_batch(1), training=False)
+    assert _cached(layer) == []
+
+
+# ------------------------------------------------------------------------------ HiddenBlock
+def _block(batch_norm=True, dropout=0.4):
+    return hidden_block(N_IN, N_OUT, "tanh", batch_norm=batch_norm, dropout=dropout)
+
+
+@pytest.mark.parametrize("batch_norm", [False, True])
+@pytest.mark.parametrize("dropout", [0.0, 0.4])
+def test_hidden_block_lists_its_parts_in_order(batch_norm, dropout):
+    block = _block(batch_norm, dropout)
+    expected = [block.dense, block.batch_norm, block.activation, block.dropout]
+    assert block.sublayers() == [layer for layer in expected if layer is not None]
+    assert (block.batch_norm is None) is not batch_norm
+    assert (block.dropout is None) is not dropout
+    assert list(block.walk()) == [block, *block.sublayers()]
+
+
+def test_hidden_block_offers_its_parts_parameters_under_prefixed_names():
+    block = _block()
+    assert block.param_specs() == [
+        ("dense.weights", (N_IN, N_OUT), True),
+        ("dense.biases", (N_OUT,), False),
+        ("batch_norm.scale", (N_OUT,), False),
+        ("batch_norm.shift", (N_OUT,), False),
+    ]
+    network = _bind(block)
+    network.params[...] = np.arange(network.params.size)
+    # Network layout: the weight matrix first, then the other parameters in order.
+    assert_array_equal(block.dense.weights.ravel(), np.arange(N_IN * N_OUT))
+    assert_array_equal(block.batch_norm.shift, network.params[-N_OUT:])
+    assert np.shares_memory(block.dense.grad_weights, network.grads)
+
+
+def test_hidden_block_buffers_are_its_batch_norms():
+    block = _block()
+    _bind(block)
+    running_mean, running_var = block.buffers()
+    assert running_mean is block.batch_norm.running_mean
+    assert running_var is block.batch_norm.running_var
+
+
+@pytest.mark.parametrize("needed", [False, True])
+def test_hidden_block_marks_its_parts_for_propagation(needed):
+    block = _block()
+    block.propagate = needed
+    assert block.propagate is needed
+    # Only the dense layer may skip its input gradient; the parts above it need theirs.
+    assert [layer.propagate for layer in block.sublayers()] == [needed, True, True, True]
+
+
+def test_hidden_block_parameter_gradients_match_central_differences(central_differences):
+    block = _block()
+    network = _bind(block)
+    X = _inputs(N_IN)
+    R = np.random.default_rng(2).normal(size=(N_SAMPLES, N_OUT))
+
+    def scalar():
+        output = block.forward(X.copy(), training=True, rng=np.random.default_rng(DROPOUT_SEED))
+        return float(np.sum(R * output))
+
+    numeric = central_differences(scalar, network.params)
+    scalar()
+    block.backward(R.copy())
+    assert_allclose(network.grads, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_hidden_block_forward_is_its_parts_in_sequence():
+    block = _block(dropout=0.0)
+    _bind(block)
+    X = _inputs(N_IN)
+    expected = X
+    for layer in (block.dense, block.batch_norm, block.activation):
+        expected = layer.forward(expected)
+    assert_allclose(block.forward(X), expected, rtol=1e-15)

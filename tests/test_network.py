@@ -9,10 +9,12 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skdeep._training import objective
-from skdeep.layers import Activation, BatchNorm, Dense, Dropout
+from skdeep import DeepMLPClassifier, DeepMLPRegressor, DenoisingAutoencoderTransformer
+from skdeep import StackedAutoencoder
+from skdeep.layers import Activation, BatchNorm, Dense, Dropout, HiddenBlock
 from skdeep.losses import Poisson, SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from skdeep.network import Network, build_mlp
-from skdeep.penalties import WeightPenalty
+from skdeep.penalties import WeightPenalty, make_penalty
 
 N_SAMPLES, N_FEATURES = 8, 4
 DROPOUT_SEED = 3
@@ -21,15 +23,17 @@ DROPOUT_SEED = 3
 def _layers():
     return [
         Dropout(0.2),
-        Dense(N_FEATURES, 5),
-        BatchNorm(5),
-        Activation("tanh"),
-        Dropout(0.3),
-        Dense(5, 3),
-        BatchNorm(3),
-        Activation("softplus"),
+        HiddenBlock(
+            Dense(N_FEATURES, 5), Activation("tanh"), batch_norm=BatchNorm(5), dropout=Dropout(0.3)
+        ),
+        HiddenBlock(Dense(5, 3), Activation("softplus"), batch_norm=BatchNorm(3)),
         Dense(3, 2),
     ]
+
+
+def _leaves(network):
+    """The plain layers of ``network``, input to output (the hidden blocks' parts in place)."""
+    return [layer for top in network.layers for layer in top.walk() if not layer.sublayers()]
 
 
 def _random_network(dtype=np.float64, seed=0):
@@ -43,10 +47,10 @@ def _inputs(seed=1, n_samples=N_SAMPLES):
     return np.random.default_rng(seed).normal(1.0, 2.0, size=(n_samples, N_FEATURES))
 
 
-# (layer position, name) of every parameter array, and of every view a layer holds.
+# (plain layer position, name) of every parameter array, and of every view a layer holds.
 PARAMETERS = [
     (position, name)
-    for position, layer in enumerate(_layers())
+    for position, layer in enumerate(_leaves(Network(_layers())))
     for name, _, _ in layer.param_specs()
 ]
 BOUND_ARRAYS = [
@@ -66,7 +70,7 @@ def test_every_parameter_entry_belongs_to_exactly_one_view():
     network = Network(_layers())
     network.params[...] = np.arange(network.params.size)
     entries = np.concatenate(
-        [getattr(network.layers[position], name).ravel() for position, name in PARAMETERS]
+        [getattr(_leaves(network)[position], name).ravel() for position, name in PARAMETERS]
     )
     assert_array_equal(np.sort(entries), np.arange(network.params.size))
 
@@ -76,7 +80,7 @@ def test_gradient_vector_has_the_parameter_layout(position, name):
     network = Network(_layers())
     network.grads[...] = np.arange(network.grads.size)
     network.params[...] = np.arange(network.params.size)
-    layer = network.layers[position]
+    layer = _leaves(network)[position]
     assert_array_equal(getattr(layer, "grad_" + name), getattr(layer, name))
 
 
@@ -84,7 +88,7 @@ def test_gradient_vector_has_the_parameter_layout(position, name):
 def test_layer_arrays_are_views_of_the_flat_vectors(position, attribute):
     network = Network(_layers())
     flat = network.grads if attribute.startswith("grad_") else network.params
-    view = getattr(network.layers[position], attribute)
+    view = getattr(_leaves(network)[position], attribute)
     assert np.shares_memory(view, flat)
     # A write through the flat vector is seen by the layer.
     flat[...] = 2.5
@@ -101,7 +105,8 @@ def test_dtype_of_flat_vectors_and_outputs(dtype):
 
 def test_only_layers_above_the_first_parameterised_layer_propagate():
     network = Network(_layers())
-    assert [layer.propagate for layer in network.layers] == [False, False] + [True] * 7
+    assert [layer.propagate for layer in _leaves(network)] == [False, False] + [True] * 7
+    assert [layer.propagate for layer in network.layers] == [False, False, True, True]
 
 
 def test_layer_lists():
@@ -124,7 +129,7 @@ def _trained_network():
 def test_pickled_network_layers_are_views_after_load(position, attribute):
     loaded = pickle.loads(pickle.dumps(_trained_network()))
     flat = loaded.grads if attribute.startswith("grad_") else loaded.params
-    view = getattr(loaded.layers[position], attribute)
+    view = getattr(_leaves(loaded)[position], attribute)
     assert np.shares_memory(view, flat)
     flat[...] = -1.5
     assert_array_equal(view, -1.5)
@@ -158,7 +163,7 @@ def _targets(loss_class, n_outputs, rng):
     return rng.normal(size=(N_SAMPLES, n_outputs))
 
 
-PENALTY = WeightPenalty(alpha=0.1, l1=0.05)
+PENALTY = make_penalty(alpha=0.1, l1=0.05)
 
 
 def _objective_problem(loss_class, weighted, sparse_input=False):
@@ -296,7 +301,7 @@ def test_apply_max_norm_caps_some_and_spares_others():
 # ------------------------------------------------------------ recomputed batch-norm statistics
 def _manual_batch_norm_inputs(network, X):
     """Inputs of each batch-norm layer, by hand, with lower layers using the exact statistics."""
-    dense_1, batch_norm_1, _, _, dense_2, batch_norm_2, *_ = network.layers[1:]
+    dense_1, batch_norm_1, _, _, dense_2, batch_norm_2, *_ = _leaves(network)[1:]
     h1 = X @ dense_1.weights + dense_1.biases
     mean_1, var_1 = h1.mean(axis=0), h1.var(axis=0)
     normalised = (h1 - mean_1) / np.sqrt(var_1 + batch_norm_1.epsilon)
@@ -336,3 +341,114 @@ def test_auto_initialisation_uses_scikit_learn_bound_in_every_layer(activation, 
     assert np.abs(layer.weights).max() <= bound
     assert np.abs(layer.biases).max() <= bound
     assert np.abs(layer.biases).max() > 0
+
+
+# ------------------------------------------------------------------------------- structure
+def test_structure_is_read_from_the_blocks():
+    network = Network(_layers())
+    first, second = network.blocks
+    assert network.blocks == network.layers[1:3]
+    assert network.dense_layers == [first.dense, second.dense, network.layers[-1]]
+    assert network.batch_norm_layers == [first.batch_norm, second.batch_norm]
+    assert network.dropout_layers == [network.layers[0], first.dropout]
+
+
+def test_tied_decoder_is_not_a_dense_layer():
+    dae = DenoisingAutoencoderTransformer(n_components=3, max_iter=1, random_state=0)
+    dae.fit(np.random.default_rng(0).random((20, N_FEATURES)))
+    network = dae._network
+    assert network.dense_layers == [network.blocks[0].dense]
+    assert network.layers[-1].source is network.blocks[0].dense
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2])
+def test_features_are_the_output_of_the_first_blocks(depth):
+    network = _trained_network()
+    X = _inputs(seed=9)
+    expected = X
+    for block in network.blocks[:depth]:
+        expected = block.forward(expected)
+    assert_array_equal(network.features(X, depth), expected)
+
+
+def test_forward_from_start_to_stop_composes():
+    network = _trained_network()
+    X = _inputs(seed=9)
+    middle = network.forward(X, stop=2)
+    assert_array_equal(network.forward(middle, start=2), network.forward(X))
+
+
+def test_reset_parameters_gives_each_block_its_own_activation(monkeypatch):
+    hints = []
+    monkeypatch.setattr(Dense, "reset_parameters", lambda self, init, hint, rng: hints.append(hint))
+    Network(_layers()).reset_parameters("auto", np.random.default_rng(0))
+    # The output layer is scaled for the last hidden activation, as scikit-learn does.
+    assert hints == ["tanh", "softplus", "softplus"]
+
+
+# -------------------------------------------------------------------- caches and training
+def _cached_arrays(network):
+    return [
+        (type(layer).__name__, key)
+        for top in network.layers
+        for layer in top.walk()
+        for key, value in vars(layer).items()
+        if key.startswith("_cache") and value is not None
+    ]
+
+
+def test_prediction_keeps_nothing_and_training_still_back_propagates(central_differences):
+    network = _random_network()
+    X = _inputs()
+    network.forward(X)
+    assert _cached_arrays(network) == []
+    R = np.random.default_rng(4).normal(size=(N_SAMPLES, 2))
+
+    def value():
+        output = network.forward(X, training=True, rng=np.random.default_rng(DROPOUT_SEED))
+        return float(np.sum(R * output))
+
+    numeric = central_differences(value, network.params)
+    value()
+    # A prediction between the training forward pass and backward changes nothing.
+    network.forward(_inputs(seed=5))
+    network.backward(R.copy())
+    assert_allclose(network.grads, numeric, rtol=1e-6, atol=1e-8)
+    network.clear_caches()
+    assert _cached_arrays(network) == []
+
+
+FITTED_ESTIMATORS = {
+    "classifier": lambda: DeepMLPClassifier(
+        hidden_layer_sizes=(5, 3), batch_norm=True, dropout=0.2, input_dropout=0.1, max_iter=2
+    ),
+    "classifier_lbfgs": lambda: DeepMLPClassifier(hidden_layer_sizes=(5,), solver="lbfgs",
+                                                  max_iter=3),
+    "regressor_pretrained": lambda: DeepMLPRegressor(
+        hidden_layer_sizes=(4,), pretraining="supervised", pretraining_max_iter=1, max_iter=2
+    ),
+    "denoising": lambda: DenoisingAutoencoderTransformer(n_components=3, max_iter=2),
+    "stacked_fine_tuned": lambda: StackedAutoencoder(
+        hidden_layer_sizes=(4, 2), batch_norm=True, tied_weights=False, fine_tune=True,
+        max_iter=2,
+    ),
+}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("name", sorted(FITTED_ESTIMATORS))
+def test_fitted_and_pickled_estimators_hold_no_batch(name):
+    rng = np.random.default_rng(0)
+    X = rng.random((30, N_FEATURES))
+    y = np.arange(30) % 2
+    estimator = FITTED_ESTIMATORS[name]().set_params(random_state=0)
+    estimator.fit(X, None if "classifier" not in name and "regressor" not in name else y)
+    assert _cached_arrays(estimator._network) == []
+    if hasattr(estimator, "predict"):
+        estimator.predict(X)
+    else:
+        estimator.inverse_transform(estimator.transform(X))
+        estimator.score(X)
+    assert _cached_arrays(estimator._network) == []
+    loaded = pickle.loads(pickle.dumps(estimator))
+    assert _cached_arrays(loaded._network) == []

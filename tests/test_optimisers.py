@@ -1,5 +1,6 @@
 """Tests for skdeep.optimisers: closed-form steps, dtype, in-place updates, pickling."""
 
+import inspect
 import pickle
 
 import numpy as np
@@ -197,7 +198,7 @@ def test_update_is_in_place_on_a_view(cls, hyper, reference):
     params[...] = initial
     grad_before = grad.copy()
     optimiser = cls(**hyper)
-    assert optimiser.update(params, grad) == 0.0
+    assert optimiser.update(params, grad) is None
     assert_allclose(buffer[2 : 2 + N_PARAMS], reference(initial, [grad], **hyper))
     assert_array_equal(buffer[:2], 0.0)
     assert_array_equal(buffer[2 + N_PARAMS :], 0.0)
@@ -208,20 +209,31 @@ def test_update_is_in_place_on_a_view(cls, hyper, reference):
 
 @pytest.mark.parametrize("block_bytes", [None, 16], ids=["one-block", "many-blocks"])
 @pytest.mark.parametrize("cls, hyper, reference", CASES)
-def test_weight_decay_is_the_l2_gradient_added_in_the_sweep(
+def test_sweep_steps_each_block_after_the_caller_finishes_it(
     cls, hyper, reference, block_bytes, monkeypatch
 ):
-    # Decaying the first n entries must equal a plain step on grad + c * params[:n] (and zero
-    # beyond n), and report the squared norm of params[:n] before the step, whatever the blocks.
+    # Adding c * params[:n] to each block of grads as the sweep yields it (what the training
+    # loop's L2 term does) must equal a plain step on grad + c * params[:n], whatever the blocks;
+    # each block is still unstepped when it is yielded.
     if block_bytes is not None:
         monkeypatch.setattr(skdeep.optimisers, "BLOCK_BYTES", block_bytes)
     initial, (grad,) = make_problem(1)
     n, coefficient = N_PARAMS // 2, 0.3
     decayed_grad = grad.copy()
     decayed_grad[:n] += coefficient * initial[:n]
-    params = initial.copy()
-    squares = cls(**hyper).update(params, grad.copy(), weight_decay=(n, coefficient))
-    assert squares == pytest.approx(float(initial[:n] @ initial[:n]), rel=1e-12)
+    params, grads = initial.copy(), grad.copy()
+    blocks = []
+    for start, stop, work in cls(**hyper).sweep(params, grads):
+        assert_array_equal(params[start:stop], initial[start:stop])
+        assert work.shape == (stop - start,) and not np.shares_memory(work, grads)
+        work[...] = np.nan  # scratch: the caller may overwrite it
+        blocks.append((start, stop))
+        end = min(stop, n)
+        if start < end:
+            grads[start:end] += coefficient * params[start:end]
+    assert blocks[0][0] == 0 and blocks[-1][1] == N_PARAMS
+    assert all(stop == start for (_, stop), (start, _) in zip(blocks, blocks[1:]))
+    assert len(blocks) == (1 if block_bytes is None else (N_PARAMS + 1) // 2)  # 2 per block
     assert_allclose(params, reference(initial, [decayed_grad], **hyper))
 
 
@@ -284,12 +296,11 @@ def test_pickle_round_trip_continues_identically(cls, hyper, reference):
 
 
 @pytest.mark.parametrize("cls, hyper, reference", CASES)
-def test_reset_forgets_the_state(cls, hyper, reference):
+def test_a_new_optimiser_owes_nothing_to_an_old_one(cls, hyper, reference):
+    # What reset() did: a new fit makes a new optimiser, starting from no state.
     params, grads = make_problem(2)
-    optimiser = cls(**hyper)
-    optimiser.update(params.copy(), grads[0])
-    optimiser.reset()
-    optimiser.update(params, grads[1])
+    cls(**hyper).update(params.copy(), grads[0])
+    cls(**hyper).update(params, grads[1])
     assert_allclose(params, reference(make_problem(2)[0], grads[1:], **hyper), rtol=1e-12)
 
 
@@ -328,6 +339,23 @@ def test_make_optimiser_passes_only_what_is_used(name, cls, expected):
     assert type(optimiser) is cls
     assert optimiser.learning_rate == 0.25
     assert {key: getattr(optimiser, key) for key in expected} == expected
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMISERS))
+def test_make_optimiser_from_an_estimators_settings(name):
+    # An estimator's learning_rate_init and epsilon are shared by every solver; Adadelta, which
+    # has no learning rate and its own epsilon, keeps its defaults.
+    built = make_optimiser(name, 0.25, **FLAT, from_estimator=True)
+    cls = OPTIMISERS[name]
+    for setting in ("learning_rate", "epsilon"):
+        if setting not in inspect.signature(cls).parameters:
+            continue
+        expected = dict(learning_rate=0.25, epsilon=1e-5)[setting]
+        if name == "adadelta":
+            expected = inspect.signature(cls).parameters[setting].default
+        assert getattr(built, setting) == expected
+    ignored = ("learning_rate", "epsilon") if name == "adadelta" else ()
+    assert cls.shared_settings_ignored == ignored
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMISERS))

@@ -10,13 +10,13 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skdeep import DeepMLPClassifier, DeepMLPRegressor, optimisers
-from skdeep._training import History, fit_minibatch
+from skdeep._training import History, Stopping, TrainingPlan, fit_minibatch
 from skdeep.activations import ACTIVATIONS
 from skdeep.layers import Activation, BatchNorm, Dense, Dropout
 from skdeep.losses import LOSSES
 from skdeep.network import Network, build_mlp
 from skdeep.optimisers import OPTIMISERS
-from skdeep.penalties import WeightPenalty
+from skdeep.penalties import make_penalty
 from skdeep.schedules import make_schedule
 
 N_SAMPLES, N_FEATURES, N_OUTPUTS = 12, 6, 3
@@ -106,17 +106,18 @@ def _stochastic_pieces(dtype=np.float64):
     loss = LOSSES["softmax"]()
     optimiser = optimisers.Adam(learning_rate=0.01)
     schedule = make_schedule("constant", 0.01)
-    return network, loss, WeightPenalty(1e-4), optimiser, schedule, History(False)
+    return network, loss, make_penalty(1e-4), optimiser, schedule, History(False)
 
 
 def _fit_minibatch(X, Y, batch_size, max_iter=2):
-    network, *pieces = _stochastic_pieces()
+    *pieces, history = _stochastic_pieces()
+    plan = TrainingPlan(*pieces, rng=np.random.default_rng(4))
     fit_minibatch(
-        network, *pieces, X, Y, None, np.arange(X.shape[0]), np.random.default_rng(4),
-        np.random.RandomState(4), batch_size=batch_size, max_iter=max_iter, shuffle=True,
-        tol=0.0, n_iter_no_change=100,
+        plan, history, X, Y, None, np.arange(X.shape[0]), batch_size=batch_size,
+        max_iter=max_iter, shuffler=np.random.RandomState(4),
+        stopping=Stopping(tol=0.0, n_iter_no_change=100),
     )
-    return network
+    return plan.network
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -187,10 +188,13 @@ def test_autoencoder_target_is_the_clean_batch():
         clean.append(batch.copy())
         return batch * 0.5
 
+    plan = TrainingPlan(
+        network, loss, penalty, optimiser, schedule, rng=np.random.default_rng(8),
+        corrupt=corrupt,
+    )
     fit_minibatch(
-        network, loss, penalty, optimiser, schedule, history, X, None, None, np.arange(40),
-        np.random.default_rng(8), np.random.RandomState(8), batch_size=10, max_iter=1,
-        shuffle=True, tol=0.0, n_iter_no_change=100, corrupt=corrupt,
+        plan, history, X, None, None, np.arange(40), batch_size=10, max_iter=1,
+        shuffler=np.random.RandomState(8), stopping=Stopping(tol=0.0, n_iter_no_change=100),
     )
     assert len(clean) == len(loss.targets) == 4
     for batch, target in zip(clean, loss.targets):

@@ -119,13 +119,13 @@ def test_partial_fit_on_sparse_chunks(X):
 @pytest.mark.parametrize("noise, input_type", [(None, sp.csr_matrix), ("masking", np.ndarray)])
 def test_training_densifies_each_batch_never_the_whole_input(monkeypatch, X, noise, input_type):
     seen = []
-    original = skdeep._training.objective
+    original = skdeep._training.forward_backward
 
-    def spy(network, loss, penalty, X_batch, Y_batch, *args, **kwargs):
+    def spy(network, loss, X_batch, Y_batch, *args, **kwargs):
         seen.append((type(X_batch), type(Y_batch), X_batch.shape[0]))
-        return original(network, loss, penalty, X_batch, Y_batch, *args, **kwargs)
+        return original(network, loss, X_batch, Y_batch, *args, **kwargs)
 
-    monkeypatch.setattr(skdeep._training, "objective", spy)
+    monkeypatch.setattr(skdeep._training, "forward_backward", spy)
     quiet_fit(DenoisingAutoencoderTransformer(n_components=8, noise=noise, batch_size=100,
                                               max_iter=1), sp.csr_matrix(X))
 
