@@ -156,13 +156,42 @@ class Optimiser:
         return f"{type(self).__name__}({args})"
 
 
+# Parameter entries shared by the docstrings below, composed into each ``__doc__``: the first
+# line starts at the name, the others carry the docstring's own indentation.
+def _step_size(default):
+    return f"""learning_rate : float, default={default}
+        Step size :math:`\\eta`."""
+
+
+_EPSILON = """epsilon : float, default=1e-8
+        Added to the denominator for numerical stability."""
+
+
+def _adam_parameters(learning_rate, second_moment="second-moment estimate"):
+    """Return the Parameters entries of an Adam-family rule."""
+    return f"""{_step_size(learning_rate)}
+    beta_1 : float, default=0.9
+        Decay rate :math:`\\beta_1` of the first-moment estimate, in [0, 1).
+    beta_2 : float, default=0.999
+        Decay rate :math:`\\beta_2` of the {second_moment}, in [0, 1).
+    {_EPSILON}"""
+
+
+def _one_step_example(optimiser, decimals, result):
+    """Return the Examples entry of a rule: one step from ``[1, -2]`` down ``[3, -0.5]``."""
+    return f""">>> import numpy as np
+    >>> p = np.array([1.0, -2.0])
+    >>> {optimiser}.update(p, np.array([3.0, -0.5]))
+    >>> p.round({decimals})
+    {result}"""
+
+
 class SGD(Optimiser):
-    """Stochastic gradient descent with (Nesterov) momentum, as in scikit-learn.
+    __doc__ = f"""Stochastic gradient descent with (Nesterov) momentum, as in scikit-learn.
 
     Parameters
     ----------
-    learning_rate : float, default=0.1
-        Step size :math:`\\eta`.
+    {_step_size(0.1)}
     momentum : float, default=0.9
         Momentum :math:`\\mu` in [0, 1]. With 0 this is plain gradient descent and
         no velocity is stored.
@@ -175,11 +204,11 @@ class SGD(Optimiser):
 
     .. math::
 
-        v_t = \\mu v_{t-1} - \\eta g_t, \\qquad
-        p_t = p_{t-1} + \\begin{cases}
-            \\mu v_t - \\eta g_t & \\text{Nesterov} \\\\
-            v_t & \\text{otherwise.}
-        \\end{cases}
+        v_t = \\mu v_{{t-1}} - \\eta g_t, \\qquad
+        p_t = p_{{t-1}} + \\begin{{cases}}
+            \\mu v_t - \\eta g_t & \\text{{Nesterov}} \\\\
+            v_t & \\text{{otherwise.}}
+        \\end{{cases}}
 
     Examples
     --------
@@ -219,19 +248,30 @@ class SGD(Optimiser):
             params += velocity
 
 
-class Adam(Optimiser):
-    """Adam (Kingma and Ba, 2015), with the bias correction of scikit-learn.
+class _AdamFamily(Optimiser):
+    __doc__ = f"""Base of the rules with Adam's hyperparameters: two decay rates and an epsilon.
+
+    Its defaults are AdaMax's and Nadam's, which use this constructor as it is; :class:`Adam`
+    extends it with its own default learning rate and ``amsgrad``.
 
     Parameters
     ----------
-    learning_rate : float, default=0.001
-        Step size :math:`\\eta`.
-    beta_1 : float, default=0.9
-        Decay rate :math:`\\beta_1` of the first-moment estimate, in [0, 1).
-    beta_2 : float, default=0.999
-        Decay rate :math:`\\beta_2` of the second-moment estimate, in [0, 1).
-    epsilon : float, default=1e-8
-        Added to the denominator for numerical stability.
+    {_adam_parameters(0.002)}
+    """
+
+    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        super().__init__(learning_rate)
+
+
+class Adam(_AdamFamily):
+    __doc__ = f"""Adam (Kingma and Ba, 2015), with the bias correction of scikit-learn.
+
+    Parameters
+    ----------
+    {_adam_parameters(0.001)}
     amsgrad : bool, default=False
         Use the running maximum of the second-moment estimate (Reddi et al.,
         2018) so the effective step size never grows.
@@ -242,31 +282,24 @@ class Adam(Optimiser):
 
     .. math::
 
-        m_t = \\beta_1 m_{t-1} + (1 - \\beta_1) g_t, \\qquad
-        v_t = \\beta_2 v_{t-1} + (1 - \\beta_2) g_t^2,
+        m_t = \\beta_1 m_{{t-1}} + (1 - \\beta_1) g_t, \\qquad
+        v_t = \\beta_2 v_{{t-1}} + (1 - \\beta_2) g_t^2,
 
-        \\eta_t = \\eta \\frac{\\sqrt{1 - \\beta_2^t}}{1 - \\beta_1^t}, \\qquad
-        p_t = p_{t-1} - \\eta_t \\frac{m_t}{\\sqrt{v_t} + \\epsilon}.
+        \\eta_t = \\eta \\frac{{\\sqrt{{1 - \\beta_2^t}}}}{{1 - \\beta_1^t}}, \\qquad
+        p_t = p_{{t-1}} - \\eta_t \\frac{{m_t}}{{\\sqrt{{v_t}} + \\epsilon}}.
 
-    With ``amsgrad``, :math:`\\hat v_t = \\max(\\hat v_{t-1}, v_t)` replaces
+    With ``amsgrad``, :math:`\\hat v_t = \\max(\\hat v_{{t-1}}, v_t)` replaces
     :math:`v_t` in the step.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> p = np.array([1.0, -2.0])
-    >>> Adam(learning_rate=0.1).update(p, np.array([3.0, -0.5]))
-    >>> p.round(6)
-    array([ 0.9, -1.9])
+    {_one_step_example("Adam(learning_rate=0.1)", 6, "array([ 0.9, -1.9])")}
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
                  amsgrad=False):
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
         self.amsgrad = amsgrad
-        super().__init__(learning_rate)
+        super().__init__(learning_rate, beta_1, beta_2, epsilon)
 
     def _state_names(self):
         return ("_m", "_v", "_v_max") if self.amsgrad else ("_m", "_v")
@@ -295,26 +328,19 @@ class Adam(Optimiser):
 
 
 class AMSGrad(Adam):
-    """Adam with ``amsgrad=True``; see :class:`Adam` for the update.
+    __doc__ = f"""Adam with ``amsgrad=True``; see :class:`Adam` for the update.
 
     Parameters
     ----------
-    learning_rate : float, default=0.001
-        Step size.
-    beta_1 : float, default=0.9
-        Decay rate of the first-moment estimate.
-    beta_2 : float, default=0.999
-        Decay rate of the second-moment estimate.
-    epsilon : float, default=1e-8
-        Added to the denominator for numerical stability.
+    {_adam_parameters(0.001)}
 
     Notes
     -----
     .. math::
 
-        \\hat v_t = \\max(\\hat v_{t-1}, v_t), \\qquad
-        p_t = p_{t-1} - \\eta \\frac{\\sqrt{1 - \\beta_2^t}}{1 - \\beta_1^t}
-              \\frac{m_t}{\\sqrt{\\hat v_t} + \\epsilon}.
+        \\hat v_t = \\max(\\hat v_{{t-1}}, v_t), \\qquad
+        p_t = p_{{t-1}} - \\eta \\frac{{\\sqrt{{1 - \\beta_2^t}}}}{{1 - \\beta_1^t}}
+              \\frac{{m_t}}{{\\sqrt{{\\hat v_t}} + \\epsilon}}.
 
     Examples
     --------
@@ -326,19 +352,12 @@ class AMSGrad(Adam):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, amsgrad=True)
 
 
-class AdaMax(Optimiser):
-    """AdaMax, the infinity-norm variant of Adam (Kingma and Ba, 2015).
+class AdaMax(_AdamFamily):
+    __doc__ = f"""AdaMax, the infinity-norm variant of Adam (Kingma and Ba, 2015).
 
     Parameters
     ----------
-    learning_rate : float, default=0.002
-        Step size :math:`\\eta`.
-    beta_1 : float, default=0.9
-        Decay rate of the first-moment estimate.
-    beta_2 : float, default=0.999
-        Decay rate of the infinity-norm estimate.
-    epsilon : float, default=1e-8
-        Added to the denominator so a parameter with zero gradient so far is safe.
+    {_adam_parameters(0.002, second_moment="infinity-norm estimate")}
 
     Notes
     -----
@@ -346,25 +365,18 @@ class AdaMax(Optimiser):
 
     .. math::
 
-        m_t = \\beta_1 m_{t-1} + (1 - \\beta_1) g_t, \\qquad
-        u_t = \\max(\\beta_2 u_{t-1}, |g_t|),
+        m_t = \\beta_1 m_{{t-1}} + (1 - \\beta_1) g_t, \\qquad
+        u_t = \\max(\\beta_2 u_{{t-1}}, |g_t|),
 
-        p_t = p_{t-1} - \\frac{\\eta}{1 - \\beta_1^t} \\frac{m_t}{u_t + \\epsilon}.
+        p_t = p_{{t-1}} - \\frac{{\\eta}}{{1 - \\beta_1^t}} \\frac{{m_t}}{{u_t + \\epsilon}}.
+
+    A parameter whose gradients have all been zero has :math:`m_t = u_t = 0`; epsilon is what
+    makes its step 0 rather than undefined.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> p = np.array([1.0, -2.0])
-    >>> AdaMax(learning_rate=0.1).update(p, np.array([3.0, -0.5]))
-    >>> p.round(6)
-    array([ 0.9, -1.9])
+    {_one_step_example("AdaMax(learning_rate=0.1)", 6, "array([ 0.9, -1.9])")}
     """
-
-    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        super().__init__(learning_rate)
 
     def _state_names(self):
         return ("_m", "_u")
@@ -389,19 +401,12 @@ class AdaMax(Optimiser):
         params -= work
 
 
-class Nadam(Optimiser):
-    """Adam with Nesterov momentum, in Dozat's (2016) simplified form.
+class Nadam(_AdamFamily):
+    __doc__ = f"""Adam with Nesterov momentum, in Dozat's (2016) simplified form.
 
     Parameters
     ----------
-    learning_rate : float, default=0.002
-        Step size :math:`\\eta`.
-    beta_1 : float, default=0.9
-        Decay rate of the first-moment estimate.
-    beta_2 : float, default=0.999
-        Decay rate of the second-moment estimate.
-    epsilon : float, default=1e-8
-        Added to the denominator for numerical stability.
+    {_adam_parameters(0.002)}
 
     Notes
     -----
@@ -409,30 +414,20 @@ class Nadam(Optimiser):
 
     .. math::
 
-        \\hat m_t = \\frac{\\beta_1 m_t}{1 - \\beta_1^{t+1}}
-                  + \\frac{(1 - \\beta_1) g_t}{1 - \\beta_1^t}, \\qquad
-        \\hat v_t = \\frac{v_t}{1 - \\beta_2^t},
+        \\hat m_t = \\frac{{\\beta_1 m_t}}{{1 - \\beta_1^{{t+1}}}}
+                  + \\frac{{(1 - \\beta_1) g_t}}{{1 - \\beta_1^t}}, \\qquad
+        \\hat v_t = \\frac{{v_t}}{{1 - \\beta_2^t}},
 
-        p_t = p_{t-1} - \\eta \\frac{\\hat m_t}{\\sqrt{\\hat v_t} + \\epsilon}.
+        p_t = p_{{t-1}} - \\eta \\frac{{\\hat m_t}}{{\\sqrt{{\\hat v_t}} + \\epsilon}}.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> p = np.array([1.0, -2.0])
-    >>> Nadam(learning_rate=0.1).update(p, np.array([3.0, -0.5]))
-    >>> p.round(4)
-    array([ 0.8526, -1.8526])
+    {_one_step_example("Nadam(learning_rate=0.1)", 4, "array([ 0.8526, -1.8526])")}
     """
 
     # Two scratch vectors: the corrected first moment and its denominator are
     # both full-length and needed at the same time.
     _n_scratch = 2
-
-    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        super().__init__(learning_rate)
 
     def _state_names(self):
         return ("_m", "_v")
@@ -465,14 +460,12 @@ class Nadam(Optimiser):
 
 
 class AdaGrad(Optimiser):
-    """AdaGrad (Duchi et al., 2011): per-parameter rates from accumulated squares.
+    __doc__ = f"""AdaGrad (Duchi et al., 2011): per-parameter rates from accumulated squares.
 
     Parameters
     ----------
-    learning_rate : float, default=0.01
-        Step size :math:`\\eta`.
-    epsilon : float, default=1e-8
-        Added to the denominator for numerical stability.
+    {_step_size(0.01)}
+    {_EPSILON}
 
     Notes
     -----
@@ -480,16 +473,12 @@ class AdaGrad(Optimiser):
 
     .. math::
 
-        G_t = G_{t-1} + g_t^2, \\qquad
-        p_t = p_{t-1} - \\eta \\frac{g_t}{\\sqrt{G_t} + \\epsilon}.
+        G_t = G_{{t-1}} + g_t^2, \\qquad
+        p_t = p_{{t-1}} - \\eta \\frac{{g_t}}{{\\sqrt{{G_t}} + \\epsilon}}.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> p = np.array([1.0, -2.0])
-    >>> AdaGrad(learning_rate=0.1).update(p, np.array([3.0, -0.5]))
-    >>> p.round(6)
-    array([ 0.9, -1.9])
+    {_one_step_example("AdaGrad(learning_rate=0.1)", 6, "array([ 0.9, -1.9])")}
     """
 
     def __init__(self, learning_rate=0.01, epsilon=1e-8):
@@ -512,16 +501,14 @@ class AdaGrad(Optimiser):
 
 
 class RMSProp(Optimiser):
-    """RMSProp (Tieleman and Hinton, 2012): AdaGrad with a decaying average.
+    __doc__ = f"""RMSProp (Tieleman and Hinton, 2012): AdaGrad with a decaying average.
 
     Parameters
     ----------
-    learning_rate : float, default=0.001
-        Step size :math:`\\eta`.
+    {_step_size(0.001)}
     rho : float, default=0.9
         Decay rate :math:`\\rho` of the mean square, in [0, 1).
-    epsilon : float, default=1e-8
-        Added to the denominator for numerical stability.
+    {_EPSILON}
 
     Notes
     -----
@@ -529,16 +516,12 @@ class RMSProp(Optimiser):
 
     .. math::
 
-        s_t = \\rho s_{t-1} + (1 - \\rho) g_t^2, \\qquad
-        p_t = p_{t-1} - \\eta \\frac{g_t}{\\sqrt{s_t} + \\epsilon}.
+        s_t = \\rho s_{{t-1}} + (1 - \\rho) g_t^2, \\qquad
+        p_t = p_{{t-1}} - \\eta \\frac{{g_t}}{{\\sqrt{{s_t}} + \\epsilon}}.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> p = np.array([1.0, -2.0])
-    >>> RMSProp(learning_rate=0.1, rho=0.0).update(p, np.array([3.0, -0.5]))
-    >>> p.round(6)
-    array([ 0.9, -1.9])
+    {_one_step_example("RMSProp(learning_rate=0.1, rho=0.0)", 6, "array([ 0.9, -1.9])")}
     """
 
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-8):
@@ -566,7 +549,7 @@ class RMSProp(Optimiser):
 
 
 class Adadelta(Optimiser):
-    """Adadelta (Zeiler, 2012): steps scaled by the RMS of past steps.
+    __doc__ = f"""Adadelta (Zeiler, 2012): steps scaled by the RMS of past steps.
 
     Parameters
     ----------
@@ -583,21 +566,17 @@ class Adadelta(Optimiser):
 
     .. math::
 
-        E[g^2]_t = \\rho E[g^2]_{t-1} + (1 - \\rho) g_t^2,
+        E[g^2]_t = \\rho E[g^2]_{{t-1}} + (1 - \\rho) g_t^2,
 
-        \\Delta p_t = -\\frac{\\sqrt{E[\\Delta p^2]_{t-1} + \\epsilon}}
-                          {\\sqrt{E[g^2]_t + \\epsilon}} g_t,
+        \\Delta p_t = -\\frac{{\\sqrt{{E[\\Delta p^2]_{{t-1}} + \\epsilon}}}}
+                          {{\\sqrt{{E[g^2]_t + \\epsilon}}}} g_t,
 
-        E[\\Delta p^2]_t = \\rho E[\\Delta p^2]_{t-1} + (1 - \\rho) \\Delta p_t^2,
-        \\qquad p_t = p_{t-1} + \\eta \\Delta p_t.
+        E[\\Delta p^2]_t = \\rho E[\\Delta p^2]_{{t-1}} + (1 - \\rho) \\Delta p_t^2,
+        \\qquad p_t = p_{{t-1}} + \\eta \\Delta p_t.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> p = np.array([1.0, -2.0])
-    >>> Adadelta(rho=0.0, epsilon=1e-2).update(p, np.array([3.0, -0.5]))
-    >>> p.round(4)
-    array([ 0.9001, -1.9019])
+    {_one_step_example("Adadelta(rho=0.0, epsilon=1e-2)", 4, "array([ 0.9001, -1.9019])")}
     """
 
     # Two scratch vectors: the step and the squared step are both needed

@@ -17,13 +17,24 @@ the batch size. With ``s = 1 / sum(w)``:
 import numpy as np
 
 
-class L2:
-    """The squared L2 norm of the weights, scikit-learn's ``alpha`` term.
+class _Term:
+    """Base of the penalty terms: a strength, and ``add_gradient`` in the subclass."""
 
-    Parameters
+    def __init__(self, strength):
+        self.strength = strength
+
+
+# The Parameters section of each term, naming the estimator parameter that sets its strength.
+_STRENGTH = """Parameters
     ----------
     strength : float
-        ``alpha``.
+        Strength of the term: the estimator's ``{}``."""
+
+
+class L2(_Term):
+    __doc__ = f"""The squared L2 norm of the weights, scikit-learn's ``alpha`` term.
+
+    {_STRENGTH.format("alpha")}
 
     Examples
     --------
@@ -35,9 +46,6 @@ class L2:
     array([ 0.5, -1. ])
     """
 
-    def __init__(self, strength):
-        self.strength = strength
-
     def add_gradient(self, weights, grad_weights, scale, work=None):
         """Add ``scale * strength * weights`` to ``grad_weights``; return the term's value."""
         factor = float(self.strength * scale)
@@ -47,13 +55,10 @@ class L2:
         return 0.5 * factor * float(np.dot(weights, weights))
 
 
-class L1:
-    """The L1 norm of the weights.
+class L1(_Term):
+    __doc__ = f"""The L1 norm of the weights.
 
-    Parameters
-    ----------
-    strength : float
-        ``l1``.
+    {_STRENGTH.format("l1")}
 
     Examples
     --------
@@ -64,9 +69,6 @@ class L1:
     >>> gradient
     array([ 0.5, -0.5,  0. ])
     """
-
-    def __init__(self, strength):
-        self.strength = strength
 
     def add_gradient(self, weights, grad_weights, scale, work=None):
         """Add ``scale * strength * sign(weights)`` to ``grad_weights``; return the term's value."""

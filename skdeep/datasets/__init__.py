@@ -26,8 +26,13 @@ def _load(name):
             return {key: archive[key] for key in archive.files}
 
 
-def load_mnist_sample(*, return_X_y=False):
-    """Load 10,000 real MNIST digits.
+def _loader(summary, fields, examples=""):
+    """Give the decorated loader the docstring of a ``return_X_y`` loader.
+
+    ``fields`` describes the Bunch's fields and ``examples`` is an optional Examples section;
+    lines after their first carry the docstring's own indentation.
+    """
+    docstring = f"""{summary}
 
     Parameters
     ----------
@@ -37,18 +42,32 @@ def load_mnist_sample(*, return_X_y=False):
     Returns
     -------
     data : :class:`~sklearn.utils.Bunch`
-        ``data`` : ndarray of shape (10000, 784), float32 pixels in [0, 1];
-        ``target`` : ndarray of shape (10000,), int64 digit labels;
-        ``images`` : ndarray of shape (10000, 28, 28), a view of ``data``; ``DESCR`` : str.
+        {fields}
     (data, target) : tuple if ``return_X_y`` is True
+    {examples}"""
 
+    def document(load):
+        load.__doc__ = docstring
+        return load
+
+    return document
+
+
+@_loader(
+    "Load 10,000 real MNIST digits.",
+    """``data`` : ndarray of shape (10000, 784), float32 pixels in [0, 1];
+        ``target`` : ndarray of shape (10000,), int64 digit labels;
+        ``images`` : ndarray of shape (10000, 28, 28), a view of ``data``; ``DESCR`` : str.""",
+    examples="""
     Examples
     --------
     >>> from skdeep.datasets import load_mnist_sample
     >>> X, y = load_mnist_sample(return_X_y=True)
     >>> X.shape, X.dtype, y[:5]
     ((10000, 784), dtype('float32'), array([3, 8, 6, 9, 6]))
-    """
+    """,
+)
+def load_mnist_sample(*, return_X_y=False):
     arrays = _load("mnist-10k.npz")
     data = arrays["inputs"].astype(np.float32)
     target = arrays["targets"].astype(np.int64)
@@ -57,21 +76,12 @@ def load_mnist_sample(*, return_X_y=False):
     return Bunch(data=data, target=target, images=data.reshape(-1, 28, 28), DESCR=_MNIST_DESCR)
 
 
+@_loader(
+    "Load the Combined Cycle Power Plant regression data (training part, 8,568 rows).",
+    """``data`` : ndarray of shape (8568, 4); ``target`` : ndarray of shape (8568,);
+        ``data_test`` / ``target_test`` : the 1,000 held-out rows; ``DESCR`` : str.""",
+)
 def load_ccpp(*, return_X_y=False):
-    """Load the Combined Cycle Power Plant regression data (training part, 8,568 rows).
-
-    Parameters
-    ----------
-    return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
-
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        ``data`` : ndarray of shape (8568, 4); ``target`` : ndarray of shape (8568,);
-        ``data_test`` / ``target_test`` : the 1,000 held-out rows; ``DESCR`` : str.
-    (data, target) : tuple if ``return_X_y`` is True
-    """
     arrays = _load("ccpp.npz")
     data, target = arrays["train_inputs"], arrays["train_targets"].ravel()
     if return_X_y:

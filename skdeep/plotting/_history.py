@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ._docs import document, example_opening, see_also
 from ._estimator import fitted_model
 from ._matplotlib import import_pyplot
 
@@ -33,8 +34,21 @@ def _history_from_estimator(estimator, description):
     return loss_curve, None, getattr(estimator, "validation_scores_", None)
 
 
+# The parameters of plot that from_estimator passes on (and documents) unchanged, around name.
+_AXES_PARAMETERS = """ax : matplotlib Axes, default=None
+            Axes for the losses; None makes a new figure.
+        score_ax : matplotlib Axes, default=None
+            Axes for the validation score; None makes a twin of ``ax`` when there is a score.
+            Pass the :attr:`ax_score_` of an earlier display to put several fits' scores on the
+            same axes."""
+
+_LINE_KW = """line_kw : dict, default=None
+            Keyword arguments for every ``Axes.plot`` call (the line style of each curve is
+            set by the display unless given here)."""
+
+
 class TrainingHistoryDisplay:
-    """Learning curves of one fit: the loss and validation score after each epoch.
+    __doc__ = f"""Learning curves of one fit: the loss and validation score after each epoch.
 
     The training loss (and, when recorded, the validation loss) is drawn on :attr:`ax_`, the
     validation score on a second y axis, :attr:`ax_score_`, sharing the epoch axis. Call
@@ -75,17 +89,11 @@ class TrainingHistoryDisplay:
 
     See Also
     --------
-    FilterGridDisplay : First-layer weights as images.
-    ReconstructionDisplay : Autoencoder inputs next to their reconstructions.
+    {see_also("TrainingHistoryDisplay")}
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from sklearn.datasets import load_digits
-    >>> from skdeep import DeepMLPClassifier
-    >>> from skdeep.plotting import TrainingHistoryDisplay
-    >>> X, y = load_digits(return_X_y=True)
+    {example_opening("TrainingHistoryDisplay", "DeepMLPClassifier", target="y")}
     >>> clf = DeepMLPClassifier(hidden_layer_sizes=(32,), early_stopping=True, max_iter=20,
     ...                         random_state=0).fit(X / 16, y)
     >>> display = TrainingHistoryDisplay.from_estimator(clf)
@@ -100,28 +108,21 @@ class TrainingHistoryDisplay:
         self.validation_scores = validation_scores
         self.estimator_name = estimator_name
 
-    def plot(self, ax=None, *, score_ax=None, name=None, line_kw=None):
-        """Draw the curves.
+    @document(f"""Draw the curves.
 
         Parameters
         ----------
-        ax : matplotlib Axes, default=None
-            Axes for the losses; None makes a new figure.
-        score_ax : matplotlib Axes, default=None
-            Axes for the validation score; None makes a twin of ``ax`` when there is a score.
-            Pass the :attr:`ax_score_` of an earlier display to put several fits' scores on the
-            same axes.
+        {_AXES_PARAMETERS}
         name : str, default=None
             Prefix of the legend labels; defaults to ``estimator_name``.
-        line_kw : dict, default=None
-            Keyword arguments for every ``Axes.plot`` call (the line style of each curve is
-            set by the display unless given here).
+        {_LINE_KW}
 
         Returns
         -------
         display : TrainingHistoryDisplay
             Object that stores the computed values.
-        """
+        """)
+    def plot(self, ax=None, *, score_ax=None, name=None, line_kw=None):
         plt = import_pyplot("TrainingHistoryDisplay.plot")
         if ax is None:
             _, ax = plt.subplots()
@@ -171,8 +172,7 @@ class TrainingHistoryDisplay:
         return self
 
     @classmethod
-    def from_estimator(cls, estimator, *, ax=None, score_ax=None, name=None, line_kw=None):
-        """Plot the training history of a fitted estimator.
+    @document(f"""Plot the training history of a fitted estimator.
 
         Works with every skdeep estimator trained by a stochastic solver, and with
         scikit-learn's ``MLPClassifier`` and ``MLPRegressor``. The validation curves are those
@@ -184,15 +184,11 @@ class TrainingHistoryDisplay:
             With ``history_`` or ``loss_curve_`` (and optionally ``validation_scores_``); or a
             :class:`~sklearn.pipeline.Pipeline` whose final step has them, or a
             :class:`~sklearn.frozen.FrozenEstimator` of one.
-        ax : matplotlib Axes, default=None
-            Axes for the losses; None makes a new figure.
-        score_ax : matplotlib Axes, default=None
-            Axes for the validation score; None makes a twin of ``ax`` when there is a score.
+        {_AXES_PARAMETERS}
         name : str, default=None
             Prefix of the legend labels; defaults to the class name of the estimator (of a
             pipeline's final step).
-        line_kw : dict, default=None
-            Keyword arguments for every ``Axes.plot`` call.
+        {_LINE_KW}
 
         Returns
         -------
@@ -202,7 +198,8 @@ class TrainingHistoryDisplay:
         ------
         ValueError
             If the estimator recorded no per-epoch history (``solver='lbfgs'``).
-        """
+        """)
+    def from_estimator(cls, estimator, *, ax=None, score_ax=None, name=None, line_kw=None):
         model, description = fitted_model(estimator)
         loss, validation_loss, validation_scores = _history_from_estimator(model, description)
         display = cls(

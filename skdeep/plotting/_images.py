@@ -6,6 +6,17 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
+from ._docs import (
+    CMAP,
+    GRID_AX,
+    IMAGE_PARAMETERS,
+    IMSHOW_KW,
+    TITLE,
+    autoencoder_example,
+    document,
+    grid_attributes,
+    see_also,
+)
 from ._estimator import fitted_model
 from ._matplotlib import check_image_shape, image_grid
 
@@ -28,6 +39,20 @@ def first_layer_filters(estimator):
     )
 
 
+# The parameters of each grid's plot, which its from_estimator passes on (and documents) unchanged.
+_FILTER_GRID_PLOT_PARAMETERS = f"""{GRID_AX}
+        n_cols : int, default=None
+            Images per row; None makes the grid as square as possible.
+        {CMAP}
+        {IMSHOW_KW}"""
+
+_RECONSTRUCTION_PLOT_PARAMETERS = f"""{GRID_AX}
+        {CMAP}
+        labels : tuple of (str, str), default=('input', 'reconstruction')
+            Labels of the two rows.
+        {IMSHOW_KW}"""
+
+
 def _bare(ax):
     ax.set_xticks([])
     ax.set_yticks([])
@@ -43,7 +68,7 @@ def _title(figure, bounding_ax, title):
 
 
 class FilterGridDisplay:
-    """First-layer weights as a grid of images, one image per hidden unit.
+    __doc__ = f"""First-layer weights as a grid of images, one image per hidden unit.
 
     Each unit's incoming weight vector is reshaped to ``image_shape`` and shown with its own
     colour scale (matplotlib's default for ``imshow``), so that the pattern a unit responds to
@@ -55,37 +80,21 @@ class FilterGridDisplay:
     ----------
     filters : array-like of shape (n_filters, n_features)
         One weight vector per row.
-    image_shape : tuple of (int, int)
-        ``(height, width)`` of an image, with ``height * width == n_features``.
-    estimator_name : str, default=None
-        Title of the figure.
+    {IMAGE_PARAMETERS}
 
     Attributes
     ----------
     images_ : list of matplotlib AxesImage
         One image per filter, in the order of ``filters``.
-    axes_ : ndarray of matplotlib Axes of shape (n_rows, n_cols)
-        The grid; the cells after the last filter are switched off.
-    bounding_ax_ : matplotlib Axes or None
-        The Axes whose area holds the grid, when one was passed to :meth:`plot`.
-    figure_ : matplotlib Figure
-        Figure containing the grid.
+    {grid_attributes("(n_rows, n_cols)", "; the cells after the last filter are switched off")}
 
     See Also
     --------
-    ReconstructionDisplay : Autoencoder inputs next to their reconstructions.
-    TrainingHistoryDisplay : Learning curves.
+    {see_also("FilterGridDisplay")}
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from sklearn.datasets import load_digits
-    >>> from skdeep import DenoisingAutoencoderTransformer
-    >>> from skdeep.plotting import FilterGridDisplay
-    >>> X, _ = load_digits(return_X_y=True)
-    >>> dae = DenoisingAutoencoderTransformer(n_components=16, max_iter=5,
-    ...                                       random_state=0).fit(X / 16)
+    {autoencoder_example("FilterGridDisplay", n_components=16)}
     >>> display = FilterGridDisplay.from_estimator(dae, image_shape=(8, 8))
     >>> len(display.images_), display.axes_.shape
     (16, (4, 4))
@@ -96,25 +105,18 @@ class FilterGridDisplay:
         self.image_shape = image_shape
         self.estimator_name = estimator_name
 
-    def plot(self, ax=None, *, n_cols=None, cmap="gray", imshow_kw=None):
-        """Draw the grid.
+    @document(f"""Draw the grid.
 
         Parameters
         ----------
-        ax : matplotlib Axes, default=None
-            Area to divide into the grid; None makes a new figure.
-        n_cols : int, default=None
-            Images per row; None makes the grid as square as possible.
-        cmap : str or matplotlib Colormap, default='gray'
-            Colour map of the images.
-        imshow_kw : dict, default=None
-            Further keyword arguments for ``Axes.imshow``.
+        {_FILTER_GRID_PLOT_PARAMETERS}
 
         Returns
         -------
         display : FilterGridDisplay
             Object that stores the computed values.
-        """
+        """)
+    def plot(self, ax=None, *, n_cols=None, cmap="gray", imshow_kw=None):
         filters = np.asarray(self.filters)
         if filters.ndim != 2 or filters.shape[0] == 0:
             raise ValueError(
@@ -142,9 +144,7 @@ class FilterGridDisplay:
         return self
 
     @classmethod
-    def from_estimator(cls, estimator, image_shape, *, n_filters=None, ax=None, n_cols=None,
-                       cmap="gray", imshow_kw=None, name=None):
-        """Plot the first-layer filters of a fitted estimator.
+    @document(f"""Plot the first-layer filters of a fitted estimator.
 
         Parameters
         ----------
@@ -158,21 +158,15 @@ class FilterGridDisplay:
             ``(height, width)`` of the input images.
         n_filters : int, default=None
             Show only the first ``n_filters`` units; None shows all of them.
-        ax : matplotlib Axes, default=None
-            Area to divide into the grid; None makes a new figure.
-        n_cols : int, default=None
-            Images per row; None makes the grid as square as possible.
-        cmap : str or matplotlib Colormap, default='gray'
-            Colour map of the images.
-        imshow_kw : dict, default=None
-            Further keyword arguments for ``Axes.imshow``.
-        name : str, default=None
-            Title; None shows none.
+        {_FILTER_GRID_PLOT_PARAMETERS}
+        {TITLE}
 
         Returns
         -------
         display : FilterGridDisplay
-        """
+        """)
+    def from_estimator(cls, estimator, image_shape, *, n_filters=None, ax=None, n_cols=None,
+                       cmap="gray", imshow_kw=None, name=None):
         filters = first_layer_filters(estimator)
         if n_filters is not None:
             filters = filters[: int(n_filters)]
@@ -181,7 +175,8 @@ class FilterGridDisplay:
 
 
 class ReconstructionDisplay:
-    """Images next to their autoencoder reconstructions: inputs on top, reconstructions below.
+    __doc__ = f"""Images next to their autoencoder reconstructions: inputs on top, \
+reconstructions below.
 
     Each column shows one sample; its two images share one colour scale, so that a difference
     in brightness is a difference in the values.
@@ -194,36 +189,21 @@ class ReconstructionDisplay:
         The samples given to the autoencoder.
     reconstructions : array-like of shape (n_images, n_features)
         Their reconstructions.
-    image_shape : tuple of (int, int)
-        ``(height, width)`` of an image, with ``height * width == n_features``.
-    estimator_name : str, default=None
-        Title of the figure.
+    {IMAGE_PARAMETERS}
 
     Attributes
     ----------
     images_ : ndarray of matplotlib AxesImage of shape (2, n_images)
         Row 0 shows the inputs, row 1 the reconstructions.
-    axes_ : ndarray of matplotlib Axes of shape (2, n_images)
-        The grid.
-    bounding_ax_ : matplotlib Axes or None
-        The Axes whose area holds the grid, when one was passed to :meth:`plot`.
-    figure_ : matplotlib Figure
-        Figure containing the grid.
+    {grid_attributes("(2, n_images)")}
 
     See Also
     --------
-    FilterGridDisplay : First-layer weights as images.
+    {see_also("ReconstructionDisplay")}
 
     Examples
     --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> from sklearn.datasets import load_digits
-    >>> from skdeep import DenoisingAutoencoderTransformer
-    >>> from skdeep.plotting import ReconstructionDisplay
-    >>> X, _ = load_digits(return_X_y=True)
-    >>> dae = DenoisingAutoencoderTransformer(n_components=32, max_iter=5,
-    ...                                       random_state=0).fit(X / 16)
+    {autoencoder_example("ReconstructionDisplay", n_components=32)}
     >>> display = ReconstructionDisplay.from_estimator(dae, X[:6] / 16, image_shape=(8, 8))
     >>> display.images_.shape
     (2, 6)
@@ -235,25 +215,18 @@ class ReconstructionDisplay:
         self.image_shape = image_shape
         self.estimator_name = estimator_name
 
-    def plot(self, ax=None, *, cmap="gray", labels=("input", "reconstruction"), imshow_kw=None):
-        """Draw the two rows of images.
+    @document(f"""Draw the two rows of images.
 
         Parameters
         ----------
-        ax : matplotlib Axes, default=None
-            Area to divide into the grid; None makes a new figure.
-        cmap : str or matplotlib Colormap, default='gray'
-            Colour map of the images.
-        labels : tuple of (str, str), default=('input', 'reconstruction')
-            Labels of the two rows.
-        imshow_kw : dict, default=None
-            Further keyword arguments for ``Axes.imshow``.
+        {_RECONSTRUCTION_PLOT_PARAMETERS}
 
         Returns
         -------
         display : ReconstructionDisplay
             Object that stores the computed values.
-        """
+        """)
+    def plot(self, ax=None, *, cmap="gray", labels=("input", "reconstruction"), imshow_kw=None):
         inputs = np.asarray(self.inputs)
         reconstructions = np.asarray(self.reconstructions)
         if inputs.ndim != 2 or inputs.shape != reconstructions.shape or inputs.shape[0] == 0:
@@ -287,9 +260,7 @@ class ReconstructionDisplay:
         return self
 
     @classmethod
-    def from_estimator(cls, estimator, X, image_shape, *, n_images=8, ax=None, cmap="gray",
-                       labels=("input", "reconstruction"), imshow_kw=None, name=None):
-        """Plot the first samples of ``X`` next to the autoencoder's reconstructions of them.
+    @document(f"""Plot the first samples of ``X`` next to the autoencoder's reconstructions of them.
 
         The reconstruction is ``estimator.inverse_transform(estimator.transform(X))``, so no
         noise is applied: pass corrupted samples as ``X`` to show denoising.
@@ -301,27 +272,21 @@ class ReconstructionDisplay:
             :class:`~skdeep.DenoisingAutoencoderTransformer` or :class:`~skdeep.StackedAutoencoder`
             (or, e.g., scikit-learn's ``PCA``). A :class:`~sklearn.pipeline.Pipeline` of such
             transformers reconstructs through all of its steps, a scaler's included.
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        X : {{array-like, sparse matrix}} of shape (n_samples, n_features)
             Samples to reconstruct; the first ``n_images`` are shown.
         image_shape : tuple of (int, int)
             ``(height, width)`` of the images.
         n_images : int, default=8
             Number of samples shown.
-        ax : matplotlib Axes, default=None
-            Area to divide into the grid; None makes a new figure.
-        cmap : str or matplotlib Colormap, default='gray'
-            Colour map of the images.
-        labels : tuple of (str, str), default=('input', 'reconstruction')
-            Labels of the two rows.
-        imshow_kw : dict, default=None
-            Further keyword arguments for ``Axes.imshow``.
-        name : str, default=None
-            Title; None shows none.
+        {_RECONSTRUCTION_PLOT_PARAMETERS}
+        {TITLE}
 
         Returns
         -------
         display : ReconstructionDisplay
-        """
+        """)
+    def from_estimator(cls, estimator, X, image_shape, *, n_images=8, ax=None, cmap="gray",
+                       labels=("input", "reconstruction"), imshow_kw=None, name=None):
         check_is_fitted(estimator)
         if not (hasattr(estimator, "transform") and hasattr(estimator, "inverse_transform")):
             raise TypeError(
