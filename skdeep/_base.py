@@ -32,6 +32,7 @@ from ._reporting import (
 )
 from ._random import child_seed, derived_generator
 from ._scale_check import warn_if_scaled_unlike
+from ._tasks import INPUT_CHECKS
 from ._training import History, Stopping, TrainingPlan, as_dense, fit_lbfgs, fit_minibatch
 from ._validation import validate_params_with_hints
 from .initialisers import WEIGHT_INITS
@@ -231,7 +232,8 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
     def _prepare(self, X, y, sample_weight, incremental):
         """Validate everything, then build the network on a first pass (not yet pretrained).
 
-        Nothing about the estimator changes before all checks have passed.
+        Validation records what it learns on the estimator as it goes (features, classes);
+        ``_fit`` runs this inside ``_unchanged_on_error``, so a refused fit changes nothing.
 
         Returns
         -------
@@ -344,7 +346,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
         if X_val is None:
             return None
         X_val = validate_data(
-            self, X_val, accept_sparse=["csr", "csc"], dtype=self._network.dtype, reset=False
+            self, X_val, **{**INPUT_CHECKS, "dtype": self._network.dtype}, reset=False
         )
         warn_if_scaled_unlike(X_train, X_val)
         if self._task.target_is_input:
@@ -426,14 +428,13 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
             self._optimizer, self._schedule = self._make_solver()
             # A new solver starts its schedule over, as scikit-learn's new optimiser does.
             self._history.schedule_epochs = 0
-        rows = np.arange(X.shape[0])
-        hook_data = self._callback_data(prepared)
+        rows, split_rows = np.arange(X.shape[0]), None
         if validation is None and self.early_stopping:
             rows, validation = self._validation_split(prepared)
-            hook_data = self._callback_data(prepared, rows)
+            split_rows = rows
         tasks = CallbackTasks(
             self, callback_context, "epoch", self._n_training_tasks(prepared, incremental),
-            hook_data,
+            self._callback_data(prepared, split_rows),
         )
         reporter = EpochReporter(self, self.verbose, self.on_epoch_end, tasks)
         network = self._network
@@ -510,9 +511,7 @@ class BaseNetworkEstimator(CallbackSupportMixin, BaseEstimator, metaclass=ABCMet
 
     def _validate_for_predict(self, X):
         check_is_fitted(self)
-        return validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
-        )
+        return validate_data(self, X, **INPUT_CHECKS, reset=False)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
