@@ -7,7 +7,7 @@ import re
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-PACKAGE = ROOT / "skdeep"
+PACKAGE = ROOT / "src" / "skdeep"
 
 
 def documented_order():

@@ -1,0 +1,1 @@
+"""One-pass update kernels of the optimisers."""
