@@ -16,11 +16,12 @@ import tracemalloc
 import common
 import numpy as np
 from sklearn.datasets import load_digits
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from skdeep import DeepMLPClassifier
+from skdeep import DeepMLPClassifier, DeepMLPRegressor
 
-CASES = ("headline", "batchnorm-dropout", "deep-sigmoid-sgd", "lbfgs", "predict", "memory")
+CASES = ("headline", "batchnorm-dropout", "deep-sigmoid-sgd", "small-ccpp", "lbfgs", "predict",
+         "memory")
 
 
 def _sklearn_like(cls, hidden, epochs, batch_size, **params):
@@ -152,6 +153,54 @@ def batch_norm_dropout_case(args, torch):
     print(load.note())
 
 
+def small_network_case(args, torch):
+    """A small regression network with small batches: 4-64-64-1 relu adam, batch 32, on CCPP.
+
+    Its products are tiny, so an epoch costs what each of its 268 batches costs to run through a
+    training loop: the figure is microseconds per batch.
+    """
+    X, y, X_test, y_test = common.ccpp_split()
+    hidden, batch_size = (64, 64), 32
+    n_batches = -(-X.shape[0] // batch_size)
+    kept = {"skdeep f32": [], "MLPRegressor f32": []}
+    contenders = {
+        name: common.fit_timer(
+            lambda cls=cls: _sklearn_like(cls, hidden, args.epochs, batch_size),
+            X, y, args.epochs, kept[name],
+        )
+        for name, cls in (("skdeep f32", DeepMLPRegressor), ("MLPRegressor f32", MLPRegressor))
+    }
+    if torch is not None:
+        for name, fused in (("PyTorch", False), ("PyTorch, fused Adam", True)):
+            kept[name] = []
+            contenders[name] = _torch_timer(
+                torch, X, y, args.epochs, kept[name], hidden=hidden, batch_size=batch_size,
+                fused=fused, regression=True,
+            )
+    with common.ForeignLoad() as load:
+        times = common.run_rounds(contenders, args.rounds)
+    rows = []
+    for name, values in times.items():
+        model = kept[name][-1]
+        if hasattr(model, "score"):
+            score = model.score(X_test, y_test)
+        else:
+            with torch.no_grad():
+                predicted = model(torch.from_numpy(X_test)).numpy().ravel()
+            score = 1 - ((y_test - predicted) ** 2).sum() / ((y_test - y_test.mean()) ** 2).sum()
+        rows.append({
+            "contender": name, "median us/batch": f"{np.median(values) / n_batches * 1e6:.1f}",
+            "ratio to skdeep f32": f"{common.ratio_median(times, name, 'skdeep f32'):.2f}",
+            "test R^2": f"{score:.4f}",
+        })
+    common.print_table(
+        f"Small network: CCPP 4-64-64-1 relu adam float32, {X.shape[0]} rows, batch {batch_size} "
+        f"({n_batches} batches), {args.epochs} epochs per fit, {args.rounds} rounds",
+        rows, ["contender", "median us/batch", "ratio to skdeep f32", "test R^2"],
+    )
+    print(load.note())
+
+
 def lbfgs_case(args):
     """Full-batch L-BFGS on digits (1797 x 64), one hidden layer of 64, float64 like sklearn."""
     X, y = load_digits(return_X_y=True)
@@ -263,6 +312,8 @@ def main():
             (256, 256, 256, 256), solver="sgd", activation="logistic",
             extra={"learning_rate_init": 0.1, "momentum": 0.9},
         )
+    if "small-ccpp" in args.cases:
+        small_network_case(args, torch)
     if "lbfgs" in args.cases:
         lbfgs_case(args)
     if "predict" in args.cases:

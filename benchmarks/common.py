@@ -121,6 +121,23 @@ def mnist_split(n_train=8000):
     return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
 
 
+def ccpp_split():
+    """CCPP with its features and target standardised on the training part, as float32.
+
+    The power-plant regression data (4 features, 8,568 training rows): with a small network, the
+    per-batch overhead of a training loop, not its arithmetic, is what an epoch costs.
+    """
+    from skdeep.datasets import load_ccpp
+
+    data = load_ccpp()
+    mean, std = data.data.mean(axis=0), data.data.std(axis=0)
+    centre, spread = data.target.mean(), data.target.std()
+    return tuple(array.astype(np.float32) for array in (
+        (data.data - mean) / std, (data.target - centre) / spread,
+        (data.data_test - mean) / std, (data.target_test - centre) / spread,
+    ))
+
+
 def run_rounds(contenders, n_rounds):
     """Time every contender once per round, round after round, and return the times by name.
 
@@ -238,17 +255,19 @@ def torch_mlp(torch, n_in, hidden, n_out, activation="relu", batch_norm=False, d
 
 def torch_fit(torch, X, y, hidden, *, epochs, batch_size, solver="adam", learning_rate=1e-3,
               alpha=1e-4, momentum=0.9, activation="relu", batch_norm=False, dropout=0.0,
-              seed=0, fused=False):
+              seed=0, fused=False, regression=False):
     """Train like MLPClassifier does (same L2 scaling: alpha / batch on the weights) in PyTorch.
 
     Returns the trained model. Building the model is inside the call, as initialisation is
     inside ``fit`` for the NumPy libraries. ``fused=True`` uses PyTorch's fused (compiled,
-    one-kernel) Adam instead of its default CPU implementation.
+    one-kernel) Adam instead of its default CPU implementation. ``regression=True`` trains one
+    linear output on the float ``y`` with MLPRegressor's loss, half the mean squared error.
     """
     torch.manual_seed(seed)
     X_t = torch.from_numpy(X)
-    y_t = torch.from_numpy(y)
-    model = torch_mlp(torch, X.shape[1], hidden, int(y.max()) + 1, activation, batch_norm, dropout)
+    y_t = torch.from_numpy(y.reshape(-1, 1) if regression else y)
+    n_outputs = 1 if regression else int(y.max()) + 1
+    model = torch_mlp(torch, X.shape[1], hidden, n_outputs, activation, batch_norm, dropout)
     weights = [p for name, p in model.named_parameters() if name.endswith("weight") and p.ndim == 2]
     others = [p for name, p in model.named_parameters() if not (name.endswith("weight") and p.ndim == 2)]
     groups = [{"params": weights, "weight_decay": alpha / batch_size}, {"params": others, "weight_decay": 0.0}]
@@ -257,7 +276,11 @@ def torch_fit(torch, X, y, hidden, *, epochs, batch_size, solver="adam", learnin
                                      **({"fused": True} if fused else {}))
     else:
         optimiser = torch.optim.SGD(groups, lr=learning_rate, momentum=momentum, nesterov=True)
-    loss_function = torch.nn.CrossEntropyLoss()
+    if regression:
+        def loss_function(scores, targets):
+            return 0.5 * torch.nn.functional.mse_loss(scores, targets)
+    else:
+        loss_function = torch.nn.CrossEntropyLoss()
     model.train()
     n = X.shape[0]
     for _ in range(epochs):

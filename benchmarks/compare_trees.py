@@ -1,14 +1,19 @@
-"""Epoch time of two or more skdeep source trees, interleaved in one process (before/after a change).
+"""Epoch time of two or more skdeep builds, interleaved in one process (before/after a change).
 
-Usage (from the repository root):
+Usage (from the repository root). A variant is a package directory: since the kernels are
+compiled, a tree from this version on must be a *built* one, installed into a folder of its own
+(trees from before the kernels, commit b0ef27e and older, are pure Python and run from the
+checkout's ``skdeep/``):
 
     git worktree add /tmp/skdeep-before <commit-before-the-change>
-    python benchmarks/compare_trees.py before=/tmp/skdeep-before/skdeep after=skdeep
-    python benchmarks/compare_trees.py unblocked=skdeep@optimisers.BLOCK_BYTES=1099511627776 \\
-        blocked=skdeep --params "{'batch_norm': True, 'dropout': 0.2}"
+    pip install --no-deps --target /tmp/skdeep-before-built /tmp/skdeep-before
+    pip install --no-deps --target /tmp/skdeep-after-built .
+    python benchmarks/compare_trees.py before=/tmp/skdeep-before-built/skdeep \
+        after=/tmp/skdeep-after-built/skdeep
 
 Each variant is ``name=path/to/skdeep`` (the package directory), optionally followed by
-``@module.ATTRIBUTE=value`` overrides applied after import. Every tree is copied under its own
+``@module.ATTRIBUTE=value`` overrides applied after import (e.g.
+``after=/tmp/skdeep-after-built/skdeep@layers.SOME_CONSTANT=0``). Every tree is copied under its own
 package name, so all of them run in the same process, round after round, on the headline task
 (MNIST 784-500-500-10, relu, adam, batch 128, float32) unless ``--params`` changes it;
 ``--estimator DenoisingAutoencoderTransformer`` (or any other skdeep estimator) times that one
@@ -16,8 +21,8 @@ instead, with the same fixed-epoch settings where it takes them. ``--data ccpp``
 power-plant regression data instead (8,568 rows of 4 standardised features), where a small
 network makes the per-batch Python overhead the whole cost:
 
-    python benchmarks/compare_trees.py before=/tmp/skdeep-before/skdeep after=skdeep \
-        --data ccpp --estimator DeepMLPRegressor \
+    python benchmarks/compare_trees.py before=/tmp/skdeep-before-built/skdeep \
+        after=/tmp/skdeep-after-built/skdeep --data ccpp --estimator DeepMLPRegressor \
         --params "{'hidden_layer_sizes': (64, 64), 'batch_size': 32}"
 """
 
@@ -52,19 +57,6 @@ def load_variant(spec, directory):
     return name, module
 
 
-def ccpp_split():
-    """CCPP with its features and target standardised on the training part, as float32."""
-    from skdeep.datasets import load_ccpp
-
-    data = load_ccpp()
-    mean, std = data.data.mean(axis=0), data.data.std(axis=0)
-    centre, spread = data.target.mean(), data.target.std()
-    return tuple(array.astype(np.float32) for array in (
-        (data.data - mean) / std, (data.target - centre) / spread,
-        (data.data_test - mean) / std, (data.target_test - centre) / spread,
-    ))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("variants", nargs="+", help="name=path/to/skdeep[@module.attr=value]")
@@ -87,7 +79,7 @@ def main():
     try:
         variants = dict(load_variant(spec, directory) for spec in args.variants)
         X, y, X_test, y_test = (
-            common.mnist_split(args.n_train) if args.data == "mnist" else ccpp_split()
+            common.mnist_split(args.n_train) if args.data == "mnist" else common.ccpp_split()
         )
         params = {"hidden_layer_sizes": (500, 500), **common.fixed_epochs(args.epochs)}
         first_module = next(iter(variants.values()))

@@ -1,0 +1,33 @@
+"""What the kernels see of OpenMP: the thread count a parallel pass would use."""
+
+from ._threads cimport skdeep_max_threads
+
+
+def max_threads():
+    """Return the number of threads a kernel's parallel pass uses now.
+
+    OpenMP's ``omp_get_max_threads()``, which ``threadpoolctl.threadpool_limits`` sets, or 1 when
+    skdeep was built without OpenMP. Passes over fewer items than the kernels' threshold run on
+    one thread whatever this says.
+
+    Returns
+    -------
+    n_threads : int
+    """
+    return skdeep_max_threads()
+
+
+def built_with_openmp():
+    """Return whether the kernels were compiled with OpenMP (else they always run on one thread)."""
+    return bool(SKDEEP_OPENMP)
+
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #define SKDEEP_OPENMP 1
+    #else
+    #define SKDEEP_OPENMP 0
+    #endif
+    """
+    int SKDEEP_OPENMP
