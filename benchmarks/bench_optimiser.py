@@ -4,38 +4,41 @@ Usage (from the repository root):
 
     python benchmarks/bench_optimiser.py --threads 1
 
-Three tables:
+Four tables:
 
-1. every skdeep optimiser, one update of the flat vector, without and with the L2 term as
-   weight decay, blocked (the default sweep) and unblocked (one pass over the whole vector at a
-   time), next to PyTorch's ``Adam.step`` on the same parameters (its default CPU
-   implementation, and ``fused=True``);
-2. the cost of each kind of NumPy pass on one 64k-entry block held in cache: an update is a
-   fixed number of these per block, which is where the floor of a NumPy optimiser comes from;
-3. that floor for Adam: its passes times their cost times the number of blocks, against the
-   measured update.
+1. every skdeep optimiser, one update of the flat vector through the training loop's step
+   (``_training.penalised_step``), without and with the L2 term fused into the kernel's pass;
+2. Adam + L2 before and after the kernels: the NumPy passes the optimiser and the penalty used
+   to make (written out below, blocked as they were) against the kernel on 1 and 2 threads, and
+   how far apart their parameters are after ten updates from the same state;
+3. PyTorch's ``Adam.step`` on the same parameters (its default CPU implementation, and
+   ``fused=True``), when PyTorch is installed;
+4. the cost of each kind of NumPy pass on one 64k-entry block held in cache, and the floor that
+   their number puts under the NumPy Adam of table 2 (what a one-pass kernel removes).
 
 Medians of ``--rounds`` rounds of ``--repeats`` updates; nothing is asserted.
 """
 
 import argparse
+import math
 import time
-from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import common
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from skdeep import optimisers
 from skdeep._training import penalised_step
-from skdeep.optimisers import make_optimiser
+from skdeep.optimisers import Adam, make_optimiser
 from skdeep.penalties import make_penalty
 
 N_PARAMS = 784 * 500 + 500 * 500 + 500 * 10 + 500 + 500 + 10  # the headline network
 N_WEIGHTS = 784 * 500 + 500 * 500 + 500 * 10
 ALPHA, SCALE = 1e-4, 1.0 / 128  # the L2 term of a batch of 128, as the mini-batch loop adds it
 SOLVERS = ("sgd", "adam", "amsgrad", "adamax", "nadam", "adagrad", "rmsprop", "adadelta")
-# Adam's passes over each block (see Adam._step) and the L2 term's (see penalties.L2).
+# The NumPy Adam's blocks: 2**18 bytes of each array, which kept a block in a core's L2 cache.
+NUMPY_BLOCK = (1 << 18) // 4
+# Its passes over each block, and the L2 term's over each block of the weights.
 ADAM_PASSES = ("multiply", "add", "square", "multiply", "add", "sqrt", "add", "divide",
                "multiply", "add")
 L2_PASSES = ("dot", "multiply", "add")
@@ -44,6 +47,12 @@ L2_PASSES = ("dot", "multiply", "add")
 def _flat(params, grads, n_weights):
     """What ``penalised_step`` reads of a network: its flat vectors and the weights' length."""
     return SimpleNamespace(params=params, grads=grads, n_weights=n_weights)
+
+
+def _headline_vectors(rng):
+    params = (rng.standard_normal(N_PARAMS) * 0.05).astype(np.float32)
+    grads = (rng.standard_normal(N_PARAMS) * 0.01).astype(np.float32)
+    return params, grads
 
 
 def median_seconds(function, rounds, repeats):
@@ -57,65 +66,111 @@ def median_seconds(function, rounds, repeats):
     return float(np.median(times))
 
 
+class NumpyAdam:
+    """Adam + the L2 term as skdeep ran them before the kernels: NumPy passes, block by block.
+
+    Per block of the weights the penalty's passes (``dot``, ``multiply``, ``add`` into the
+    gradient), then Adam's on the stored sums ``M = m / (1 - beta_1)``, ``V = v / (1 - beta_2)``
+    with the coefficients of ``skdeep.optimisers.Adam``. The "before" figure of table 2.
+    """
+
+    def __init__(self, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.coefficients_of = Adam(learning_rate, beta_1, beta_2, epsilon)
+        self.m = self.v = None
+
+    def step(self, params, grads, n_weights, factor):
+        """One update; return the L2 term's value."""
+        if self.m is None:
+            self.m, self.v = np.zeros_like(params), np.zeros_like(params)
+            self.work = np.empty(NUMPY_BLOCK, dtype=params.dtype)
+        self.coefficients_of._t += 1
+        beta_1, beta_2, step, epsilon = self.coefficients_of._coefficients()
+        value = 0.0
+        for start in range(0, params.shape[0], NUMPY_BLOCK):
+            stop = min(start + NUMPY_BLOCK, params.shape[0])
+            p, g, m, v = (a[start:stop] for a in (params, grads, self.m, self.v))
+            work = self.work[: stop - start]
+            end = min(stop, n_weights) - start
+            if end > 0:
+                value += 0.5 * factor * float(np.dot(p[:end], p[:end]))
+                np.multiply(p[:end], factor, out=work[:end])
+                g[:end] += work[:end]
+            m *= beta_1
+            m += g
+            np.square(g, out=work)
+            v *= beta_2
+            v += work
+            np.sqrt(v, out=work)
+            work += epsilon
+            np.divide(m, work, out=work)
+            work *= step
+            p -= work
+        return value
+
+
 def update_costs(args, rng):
-    params = (rng.standard_normal(N_PARAMS) * 0.05).astype(np.float32)
-    grads = (rng.standard_normal(N_PARAMS) * 0.01).astype(np.float32)
+    params, grads = _headline_vectors(rng)
     rows = []
     for name in SOLVERS:
         row = {"optimiser": name}
-        for block_bytes, blocking in ((optimisers.BLOCK_BYTES, "blocked"), (1 << 40, "unblocked")):
-            saved, optimisers.BLOCK_BYTES = optimisers.BLOCK_BYTES, block_bytes
-            try:
-                for alpha, label in ((0.0, "no L2"), (ALPHA, "L2")):
-                    optimiser = make_optimiser(name, 1e-3)
-                    flat = _flat(params, grads, N_WEIGHTS)
-                    seconds = median_seconds(
-                        lambda: penalised_step(flat, make_penalty(alpha), optimiser, SCALE),
-                        args.rounds, args.repeats)
-                    row[f"{blocking}, {label} ms"] = f"{1000 * seconds:.3f}"
-            finally:
-                optimisers.BLOCK_BYTES = saved
+        for alpha, label in ((0.0, "no L2"), (ALPHA, "L2 fused")):
+            optimiser = make_optimiser(name, 1e-3)
+            flat = _flat(params.copy(), grads, N_WEIGHTS)
+            penalty = make_penalty(alpha)
+            seconds = median_seconds(lambda: penalised_step(flat, penalty, optimiser, SCALE),
+                                     args.rounds, args.repeats)
+            row[f"{label} ms"] = f"{1000 * seconds:.3f}"
         rows.append(row)
-    columns = ["optimiser"] + [f"{b}, {label} ms" for b in ("blocked", "unblocked")
-                               for label in ("no L2", "L2")]
-    common.print_table(f"One update of {N_PARAMS:,} float32 parameters", rows, columns)
-    return {row["optimiser"]: row for row in rows}
-
-
-def two_thread_costs(args, rng):
-    """Adam + L2 in one sweep, against the two halves of the vector on two Python threads.
-
-    NumPy releases the GIL inside each pass, so the halves run in parallel when the machine
-    has a second core to give; Adam is element-wise, so each half keeps its own state.
-    """
-    params = (rng.standard_normal(N_PARAMS) * 0.05).astype(np.float32)
-    grads = (rng.standard_normal(N_PARAMS) * 0.01).astype(np.float32)
-    half = (N_PARAMS // 2) // 1024 * 1024
-    whole, first, second = (make_optimiser("adam", 1e-3) for _ in range(3))
-    penalty = make_penalty(ALPHA)
-    everything = _flat(params, grads, N_WEIGHTS)
-    front = _flat(params[:half], grads[:half], half)
-    back = _flat(params[half:], grads[half:], N_WEIGHTS - half)
-
-    def one_thread():
-        penalised_step(everything, penalty, whole, SCALE)
-
-    with ThreadPoolExecutor(1) as worker:
-        def two_threads():
-            pending = worker.submit(penalised_step, back, penalty, second, SCALE)
-            penalised_step(front, penalty, first, SCALE)
-            pending.result()
-
-        times = common.run_rounds(
-            {"one thread": lambda: median_seconds(one_thread, 1, args.repeats),
-             "two threads": lambda: median_seconds(two_threads, 1, args.repeats)},
-            args.rounds)
     common.print_table(
-        "Adam + L2, one sweep vs two halves on two Python threads", [
-            {"sweep": name, "median ms": f"{1000 * np.median(values):.3f}",
-             "ratio to one thread": f"{common.ratio_median(times, name, 'one thread'):.2f}"}
+        f"One update of {N_PARAMS:,} float32 parameters, one kernel pass ({args.threads} "
+        "thread(s))", rows, ["optimiser", "no L2 ms", "L2 fused ms"])
+
+
+def before_and_after(args, rng):
+    """Adam + L2: the NumPy passes against the kernel on one and on two threads."""
+    start, grads = _headline_vectors(rng)
+    penalty, factor = make_penalty(ALPHA), ALPHA * SCALE
+    # The NumPy penalty adds into the gradient it is given, as it did: repeated updates add the
+    # L2 term again and again, which changes the figures no more than any other gradient would.
+    numpy_params, numpy_grads, numpy_adam = start.copy(), grads.copy(), NumpyAdam()
+    kernel_flat, kernel_adam = _flat(start.copy(), grads, N_WEIGHTS), Adam()
+
+    def numpy_step():
+        numpy_adam.step(numpy_params, numpy_grads, N_WEIGHTS, factor)
+
+    def kernel_step():
+        penalised_step(kernel_flat, penalty, kernel_adam, SCALE)
+
+    def on_threads(n_threads, function):
+        def measure():
+            with threadpool_limits(limits=n_threads):
+                return median_seconds(function, 1, args.repeats)
+        return measure
+
+    times = common.run_rounds({
+        "NumPy passes (before)": on_threads(1, numpy_step),
+        "kernel, 1 thread": on_threads(1, kernel_step),
+        "kernel, 2 threads": on_threads(2, kernel_step),
+    }, args.rounds)
+
+    # Agreement: ten updates of each from the same state and gradients.
+    check_numpy, check_adam = start.copy(), NumpyAdam()
+    check_kernel, check_optimiser = _flat(start.copy(), grads, N_WEIGHTS), Adam()
+    for step in range(10):
+        gradient = (grads * (1.0 + 0.1 * step)).astype(np.float32)
+        check_adam.step(check_numpy, gradient.copy(), N_WEIGHTS, factor)
+        check_kernel.grads = gradient
+        penalised_step(check_kernel, penalty, check_optimiser, SCALE)
+    difference = float(np.max(np.abs(check_numpy - check_kernel.params)))
+
+    common.print_table(
+        f"Adam + L2 on {N_PARAMS:,} float32 parameters, before and after the kernels "
+        f"(max |p difference| after 10 updates: {difference:.1e})", [
+            {"update": name, "median ms": f"{1000 * np.median(values):.3f}",
+             "ratio to the NumPy passes":
+                 f"{common.ratio_median(times, name, 'NumPy passes (before)'):.2f}"}
             for name, values in times.items()],
-        ["sweep", "median ms", "ratio to one thread"])
+        ["update", "median ms", "ratio to the NumPy passes"])
 
 
 def torch_costs(args, torch):
@@ -134,14 +189,14 @@ def torch_costs(args, torch):
             rows.append({"PyTorch Adam.step": label, "ms": f"unavailable ({error})"})
             continue
         rows.append({"PyTorch Adam.step": label, "ms": f"{1000 * seconds:.3f}"})
-    common.print_table("PyTorch's Adam on the same parameters (L2 on the weights)", rows,
-                       ["PyTorch Adam.step", "ms"])
+    common.print_table(
+        f"PyTorch's Adam on the same parameters (L2 on the weights, {args.threads} thread(s))",
+        rows, ["PyTorch Adam.step", "ms"])
 
 
 def pass_costs(args, rng):
-    block = optimisers.BLOCK_BYTES // 4
-    x = np.abs(rng.standard_normal(block)).astype(np.float32) + 0.1
-    y = rng.standard_normal(block).astype(np.float32)
+    x = np.abs(rng.standard_normal(NUMPY_BLOCK)).astype(np.float32) + 0.1
+    y = rng.standard_normal(NUMPY_BLOCK).astype(np.float32)
     out = np.empty_like(x)
     passes = {
         "multiply": lambda: np.multiply(x, 0.9, out=out),
@@ -154,30 +209,18 @@ def pass_costs(args, rng):
     costs = {name: median_seconds(function, args.rounds, 20 * args.repeats)
              for name, function in passes.items()}
     common.print_table(
-        f"One NumPy pass over a block of {block:,} float32 entries, in cache",
+        f"One NumPy pass over a block of {NUMPY_BLOCK:,} float32 entries, in cache",
         [{"pass": name, "us": f"{1e6 * seconds:.2f}"} for name, seconds in costs.items()],
         ["pass", "us"],
     )
-    return costs, block
-
-
-def adam_floor(costs, block, measured):
-    n_blocks = -(-N_PARAMS // block)
-    n_decayed_blocks = -(-N_WEIGHTS // block)
+    n_blocks = math.ceil(N_PARAMS / NUMPY_BLOCK)
+    n_weight_blocks = math.ceil(N_WEIGHTS / NUMPY_BLOCK)
     adam = n_blocks * sum(costs[name] for name in ADAM_PASSES)
-    l2 = n_decayed_blocks * sum(costs[name] for name in L2_PASSES)
-    rows = [
-        {"": "Adam, passes in cache only", "ms": f"{1000 * adam:.3f}",
-         "measured ms": measured["adam"]["blocked, no L2 ms"]},
-        {"": "Adam + L2, passes in cache only", "ms": f"{1000 * (adam + l2):.3f}",
-         "measured ms": measured["adam"]["blocked, L2 ms"]},
-    ]
+    l2 = n_weight_blocks * sum(costs[name] for name in L2_PASSES)
     common.print_table(
-        f"Floor of a NumPy Adam: {len(ADAM_PASSES)} passes per block (+{len(L2_PASSES)} for "
-        f"L2) x {n_blocks} blocks; the rest of the measured time is the first read of each block "
-        "from memory",
-        rows, ["", "ms", "measured ms"],
-    )
+        f"Floor of the NumPy Adam + L2: {len(ADAM_PASSES)} passes per block (+{len(L2_PASSES)} "
+        f"for L2) x {n_blocks} blocks, each in cache (a kernel makes one pass in all)",
+        [{"": "passes in cache only", "ms": f"{1000 * (adam + l2):.3f}"}], ["", "ms"])
 
 
 def main():
@@ -190,12 +233,11 @@ def main():
     limiter, torch = common.start(args)  # noqa: F841 (the limit lasts while the limiter lives)
     rng = np.random.default_rng(0)
     with common.ForeignLoad() as load:
-        measured = update_costs(args, rng)
+        update_costs(args, rng)
+        before_and_after(args, rng)
         if torch is not None:
             torch_costs(args, torch)
-        two_thread_costs(args, rng)
-        costs, block = pass_costs(args, rng)
-        adam_floor(costs, block, measured)
+        pass_costs(args, rng)
     print(load.note())
 
 

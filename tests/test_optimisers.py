@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-import skdeep.optimisers
 from skdeep.optimisers import (
     OPTIMISERS,
     SGD,
@@ -183,7 +182,7 @@ def test_float32_stays_float32(cls, hyper, reference):
     run(optimiser, params, grads)
     assert params.dtype == np.float32
     state = array_attributes(optimiser)
-    assert state
+    assert len(state) == len(optimiser._state_names())
     assert all(array.dtype == np.float32 for array in state)
     assert_allclose(params, expected, rtol=1e-5, atol=1e-6)
 
@@ -207,34 +206,21 @@ def test_update_is_in_place_on_a_view(cls, hyper, reference):
                    for array in array_attributes(optimiser))
 
 
-@pytest.mark.parametrize("block_bytes", [None, 16], ids=["one-block", "many-blocks"])
 @pytest.mark.parametrize("cls, hyper, reference", CASES)
-def test_sweep_steps_each_block_after_the_caller_finishes_it(
-    cls, hyper, reference, block_bytes, monkeypatch
-):
-    # Adding c * params[:n] to each block of grads as the sweep yields it (what the training
-    # loop's L2 term does) must equal a plain step on grad + c * params[:n], whatever the blocks;
-    # each block is still unstepped when it is yielded.
-    if block_bytes is not None:
-        monkeypatch.setattr(skdeep.optimisers, "BLOCK_BYTES", block_bytes)
+def test_penalised_update_steps_down_the_penalised_gradient(cls, hyper, reference):
+    # Adding l1 * sign(p) + l2 * p to the first n entries of the gradient (what the training
+    # loop's penalty does) and stepping equals one step of the closed form on that gradient;
+    # the gradient buffer is left as it was and the norms of p[:n] before the step come back.
     initial, (grad,) = make_problem(1)
-    n, coefficient = N_PARAMS // 2, 0.3
-    decayed_grad = grad.copy()
-    decayed_grad[:n] += coefficient * initial[:n]
+    n, l1, l2 = N_PARAMS // 2, 0.2, 0.3
+    penalised_grad = grad.copy()
+    penalised_grad[:n] += l1 * np.sign(initial[:n]) + l2 * initial[:n]
     params, grads = initial.copy(), grad.copy()
-    blocks = []
-    for start, stop, work in cls(**hyper).sweep(params, grads):
-        assert_array_equal(params[start:stop], initial[start:stop])
-        assert work.shape == (stop - start,) and not np.shares_memory(work, grads)
-        work[...] = np.nan  # scratch: the caller may overwrite it
-        blocks.append((start, stop))
-        end = min(stop, n)
-        if start < end:
-            grads[start:end] += coefficient * params[start:end]
-    assert blocks[0][0] == 0 and blocks[-1][1] == N_PARAMS
-    assert all(stop == start for (_, stop), (start, _) in zip(blocks, blocks[1:]))
-    assert len(blocks) == (1 if block_bytes is None else (N_PARAMS + 1) // 2)  # 2 per block
-    assert_allclose(params, reference(initial, [decayed_grad], **hyper))
+    norms = cls(**hyper)._penalised_update(params, grads, n, l1, l2)
+    assert_allclose(params, reference(initial, [penalised_grad], **hyper), rtol=1e-12)
+    assert_array_equal(grads, grad)
+    assert norms == pytest.approx((np.abs(initial[:n]).sum(), initial[:n] @ initial[:n]),
+                                  rel=1e-14)
 
 
 @pytest.mark.parametrize("momentum, n_state", [(0.0, 0), (0.9, 1)])
@@ -242,7 +228,7 @@ def test_sgd_keeps_a_velocity_only_with_momentum(momentum, n_state):
     optimiser = SGD(learning_rate=0.1, momentum=momentum)
     params, (grad,) = make_problem(1)
     optimiser.update(params, grad)
-    # Pickling drops the scratch vectors, leaving only the state.
+    assert len(array_attributes(optimiser)) == n_state
     assert len(array_attributes(pickle.loads(pickle.dumps(optimiser)))) == n_state
 
 

@@ -122,8 +122,8 @@ def test_l1_and_l2_together_are_the_sum_of_each(scale):
 
 @pytest.mark.parametrize("alpha, l1", STRENGTHS, ids=STRENGTH_IDS)
 def test_slices_add_up_to_the_whole(alpha, l1):
-    # The mini-batch loop applies the penalty block by block: the gradient is element-wise, so
-    # bit-identical, and the values of the blocks sum to the value of the whole.
+    # A term is a sum over the entries: its gradient is element-wise, so bit-identical on a
+    # slice, and the values of the slices sum to the value of the whole.
     penalty, weights = make_penalty(alpha, l1), _weights()
     whole, blocks = _existing_gradient(), _existing_gradient()
     value = penalty.add_gradient(weights, whole, 0.5)
@@ -140,10 +140,37 @@ def test_make_penalty_keeps_the_terms_with_a_strength(alpha, l1, names):
     assert [type(term).__name__ for term in make_penalty(alpha, l1).terms] == names
 
 
+@pytest.mark.parametrize("alpha, l1", [(0.0, 0.0)] + STRENGTHS, ids=["none"] + STRENGTH_IDS)
+def test_fused_strengths_are_the_terms(alpha, l1):
+    assert make_penalty(alpha, l1).fused_strengths() == (l1, alpha)
+
+
+class _Custom:
+    """A penalty term the kernels do not know: 0.5 * ||W||^4, through its own add_gradient."""
+
+    def add_gradient(self, weights, grad_weights, scale):
+        squared = float(weights @ weights)
+        grad_weights += scale * 2.0 * squared * weights
+        return scale * 0.5 * squared**2
+
+
+def test_a_term_the_kernels_do_not_know_is_applied_through_its_own_add_gradient():
+    penalty = WeightPenalty(L2(0.3), _Custom())
+    assert penalty.fused_strengths() is None
+    weights, grad_weights = _weights(), _existing_gradient()
+    value = penalty.add_gradient(weights, grad_weights, 0.5)
+    squared = weights @ weights
+    assert value == pytest.approx(0.5 * (0.15 * squared + 0.5 * squared**2), rel=1e-14)
+    expected = _existing_gradient() + 0.5 * (0.3 * weights + 2.0 * squared * weights)
+    assert_allclose(grad_weights, expected, rtol=1e-14)
+
+
+@pytest.mark.parametrize("scale", SCALES)
 @pytest.mark.parametrize("alpha, l1", STRENGTHS, ids=STRENGTH_IDS)
-def test_lent_scratch_space_changes_nothing(alpha, l1):
+def test_value_from_norms_is_the_value_of_add_gradient(alpha, l1, scale):
+    # What the mini-batch loop reports from the norms the optimiser's kernel returns.
     penalty, weights = make_penalty(alpha, l1), _weights()
-    own, lent = _existing_gradient(), _existing_gradient()
-    value = penalty.add_gradient(weights, own, 0.5)
-    assert penalty.add_gradient(weights, lent, 0.5, np.full(N_WEIGHTS, np.nan)) == value
-    assert_array_equal(lent, own)
+    norms = np.abs(weights).sum(), weights @ weights
+    value = penalty.add_gradient(weights, np.zeros(N_WEIGHTS), scale)
+    assert penalty.value_from_norms(*norms, scale) == pytest.approx(value, rel=1e-14)
+    assert WeightPenalty().value_from_norms(*norms, scale) == 0.0

@@ -1,16 +1,18 @@
 """Invariants the speed work relies on (no timings here: those live in benchmarks/).
 
 float32 stays float32 end to end; training streams mini-batches from X (a memory map works and
-only batch rows are gathered); results do not depend on the batch sizes seen before; the blocked
-optimiser sweep and the cheaper dropout masks change nothing but the cost.
+only batch rows are gathered); results do not depend on the batch sizes seen before; the penalty
+fused into the optimiser's step and the cheaper dropout masks change nothing but the cost.
 """
+
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skdeep import DeepMLPClassifier, DeepMLPRegressor, optimisers
-from skdeep._training import History, Stopping, TrainingPlan, fit_minibatch
+from skdeep._training import History, Stopping, TrainingPlan, fit_minibatch, penalised_step
 from skdeep.activations import ACTIVATIONS
 from skdeep.layers import Activation, BatchNorm, Dense, Dropout
 from skdeep.losses import LOSSES
@@ -240,27 +242,28 @@ def test_network_input_is_never_modified_while_training():
     assert_array_equal(X, before)
 
 
-# ------------------------------------------------------------------------- optimiser blocks
+# ------------------------------------------------------------------- the fused optimiser step
 @pytest.mark.parametrize("name", sorted(OPTIMISERS))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_blocked_sweep_equals_one_block(name, dtype, monkeypatch):
+def test_penalty_fused_into_the_step_equals_its_own_pass_then_a_step(name, dtype):
+    # The L2 term's gradient added inside the optimiser's one pass (here over several of the
+    # kernel's chunks, the weights ending inside one) gives the same bits as the penalty's own
+    # pass over the gradient followed by a plain step, and the same value.
     rng = np.random.default_rng(14)
-    start = rng.normal(size=1001).astype(dtype)
-    grads = [rng.normal(size=1001).astype(dtype) for _ in range(3)]
-
-    def run():
-        params = start.copy()
-        optimiser = OPTIMISERS[name](learning_rate=0.01)
-        for g in grads:
-            optimiser.update(params, g)
-        return params, optimiser
-
-    whole, _ = run()
-    # Six blocks of 152 elements and a ragged seventh: element-wise maths is bit-identical.
-    monkeypatch.setattr(optimisers, "BLOCK_BYTES", 19 * 8 * np.dtype(dtype).itemsize)
-    blocked, optimiser = run()
-    assert_array_equal(blocked, whole)
-    assert all(work.shape[0] < 1001 for work in optimiser._scratch)
+    n_params, n_weights = 20_001, 17_003
+    start = rng.normal(size=n_params).astype(dtype)
+    penalty = make_penalty(1e-2)
+    fused_params, plain_params = start.copy(), start.copy()
+    fused, plain = OPTIMISERS[name](learning_rate=0.01), OPTIMISERS[name](learning_rate=0.01)
+    for _ in range(3):
+        grads = rng.normal(size=n_params).astype(dtype)
+        network = SimpleNamespace(params=fused_params, grads=grads, n_weights=n_weights)
+        value = penalised_step(network, penalty, fused, 0.5)
+        plain_grads = grads.copy()
+        expected = penalty.add_gradient(plain_params[:n_weights], plain_grads[:n_weights], 0.5)
+        plain.update(plain_params, plain_grads)
+        assert value == expected
+        assert_array_equal(fused_params, plain_params)
 
 
 # ------------------------------------------------------------------------------ dropout masks

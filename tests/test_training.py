@@ -1,4 +1,4 @@
-"""Tests for skdeep._training: the penalised sweep, the training plan's hooks, the history."""
+"""Tests for skdeep._training: the penalised step, the training plan's hooks, the history."""
 
 import sys
 
@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-import skdeep.optimisers
 from skdeep._training import (
     History,
     Stopping,
@@ -20,7 +19,7 @@ from skdeep.layers import Dropout
 from skdeep.losses import LOSSES
 from skdeep.network import build_mlp
 from skdeep.optimisers import OPTIMISERS
-from skdeep.penalties import make_penalty
+from skdeep.penalties import L2, WeightPenalty, make_penalty
 from skdeep.schedules import make_schedule
 
 N_SAMPLES, N_FEATURES, N_OUTPUTS, BATCH_SIZE, N_EPOCHS = 50, 6, 3, 8, 3
@@ -59,23 +58,45 @@ def _fit(plan, max_iter=N_EPOCHS):
 
 
 # ------------------------------------------------------------------------ the penalised step
-@pytest.mark.parametrize("block_bytes", [None, 40], ids=["one-block", "many-blocks"])
+@pytest.mark.parametrize("alpha, l1", [(0.1, 0.0), (0.0, 0.01), (0.1, 0.01)],
+                         ids=["l2", "l1", "l1-and-l2"])
 @pytest.mark.parametrize("name", sorted(OPTIMISERS))
-def test_penalised_step_is_the_penalty_then_a_plain_step(name, block_bytes, monkeypatch):
-    # The sweep adds the penalty's gradient block by block: the same numbers as adding it to
-    # the whole weight block first, then stepping; its value is the penalty's.
-    if block_bytes is not None:
-        monkeypatch.setattr(skdeep.optimisers, "BLOCK_BYTES", block_bytes)
-    penalty = make_penalty(alpha=0.1, l1=0.01)
-    swept, whole = _network(), _network()
-    gradient = np.random.default_rng(4).normal(size=swept.grads.shape)
-    swept.grads[...] = whole.grads[...] = gradient
+def test_penalised_step_is_the_penalty_then_a_plain_step(name, alpha, l1):
+    # The step adds the penalty's gradient entry by entry inside the optimiser's kernel: the
+    # same numbers as adding it to the whole weight block first, then stepping; its value is the
+    # penalty's, and the gradient buffer keeps the loss's gradient alone.
+    penalty = make_penalty(alpha=alpha, l1=l1)
+    fused, whole = _network(), _network()
+    gradient = np.random.default_rng(4).normal(size=fused.grads.shape)
+    fused.grads[...] = whole.grads[...] = gradient
     n = whole.n_weights
     expected = penalty.add_gradient(whole.params[:n], whole.grads[:n], 0.25)
     OPTIMISERS[name](learning_rate=0.01).update(whole.params, whole.grads)
-    value = penalised_step(swept, penalty, OPTIMISERS[name](learning_rate=0.01), 0.25)
+    value = penalised_step(fused, penalty, OPTIMISERS[name](learning_rate=0.01), 0.25)
     assert value == pytest.approx(expected, rel=1e-12)
-    assert_array_equal(swept.params, whole.params)
+    assert_array_equal(fused.params, whole.params)
+    assert_array_equal(fused.grads, gradient)
+
+
+class _Quartic:
+    """A penalty term the kernels do not know: 0.5 * ||W||^4."""
+
+    def add_gradient(self, weights, grad_weights, scale):
+        squared = float(weights @ weights)
+        grad_weights += scale * 2.0 * squared * weights
+        return scale * 0.5 * squared**2
+
+
+def test_a_penalty_the_kernels_do_not_know_is_added_then_stepped():
+    penalty = WeightPenalty(L2(0.1), _Quartic())
+    fused, whole = _network(), _network()
+    fused.grads[...] = whole.grads[...] = 1.0
+    n = whole.n_weights
+    expected = penalty.add_gradient(whole.params[:n], whole.grads[:n], 0.5)
+    OPTIMISERS["adam"]().update(whole.params, whole.grads)
+    assert penalised_step(fused, penalty, OPTIMISERS["adam"](), 0.5) == expected
+    assert_array_equal(fused.params, whole.params)
+    assert_array_equal(fused.grads, whole.grads)
 
 
 def test_no_penalty_is_a_plain_step():

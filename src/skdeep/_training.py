@@ -114,26 +114,35 @@ def objective(network, loss, penalty, X, Y, sample_weight=None, rng=None):
 
 
 def penalised_step(network, penalty, optimiser, scale):
-    """Add the penalty's gradient to ``network.grads`` and take one optimiser step, in one sweep.
+    """One optimiser step down the loss's gradient plus the penalty's; return the penalty's value.
 
-    Each block of the weights gets the penalty's gradient just before the optimiser steps that
-    block, while it is in cache, computed in the optimiser's scratch block: a pass of its own, or
-    a buffer of its own, would cost the headline network ~10% of an Adam step.
+    The penalty's L1 and L2 terms are fused into the step: the penalty gives their strengths
+    (``fused_strengths``), the optimiser's kernel adds their gradient to the weights' entries as
+    it steps them, in its one pass over the vectors, and returns the weights' norms before the
+    step, from which the penalty computes its value (``value_from_norms``). A pass of its own
+    would make the headline network's Adam step half as long again (0.64 ms against 0.41).
+
+    ``network.grads`` keeps the loss's gradient alone: nothing reads it after the step (the
+    ``after_step`` hooks read the parameters, and the next backward pass overwrites it), so the
+    penalised gradient is never written to memory. A penalty with a term the kernels do not know
+    adds its gradient to ``network.grads`` through ``add_gradient`` before a plain step.
 
     Returns
     -------
     value : float
-        The penalty's value (the sum over the blocks).
+        The penalty's value at the parameters before the step.
     """
     params, grads, n_weights = network.params, network.grads, network.n_weights
-    value = 0.0
-    for start, stop, work in optimiser.sweep(params, grads):
-        if start < n_weights:
-            end = min(stop, n_weights)
-            value += penalty.add_gradient(
-                params[start:end], grads[start:end], scale, work[: end - start]
-            )
-    return value
+    strengths = penalty.fused_strengths()
+    if strengths is None:
+        value = penalty.add_gradient(params[:n_weights], grads[:n_weights], scale)
+        optimiser.update(params, grads)
+        return value
+    l1, l2 = strengths
+    norms = optimiser._penalised_update(
+        params, grads, n_weights if l1 or l2 else 0, l1 * scale, l2 * scale
+    )
+    return penalty.value_from_norms(*norms, scale)
 
 
 class History:

@@ -1,22 +1,25 @@
 """Learning rules that update one flat parameter vector in place.
 
 An optimiser sees two aligned flat arrays, the parameters and their gradient, and
-nothing else: no layers, no penalty, no schedule, no stopping rule. The training loop
-sets ``optimiser.learning_rate`` once per epoch and steps once per mini-batch, through
-``optimiser.update`` or, to finish each block of the gradient first, ``optimiser.sweep``.
+nothing else: no layers, no penalty object, no schedule, no stopping rule. The training loop
+sets ``optimiser.learning_rate`` once per epoch and steps once per mini-batch through
+``optimiser.update``.
 
-Two choices keep the cost of an update down:
+Each update is one call to the rule's compiled kernel (``skdeep._kernels._optimisers``),
+which makes one pass over the vectors: for every entry it reads the gradient, updates the
+state and the parameter, so each array is read (and written) once per step instead of once
+per NumPy pass. Each class computes the step's scalar coefficients in Python; the kernel
+does the per-entry arithmetic in the parameters' dtype.
 
-- Each update sweeps the flat vectors block by block and applies every pass of the
-  rule to one block before moving on, so the block of each array (parameters,
-  gradient, state, scratch) stays in the core's cache across the passes instead of
-  being streamed from memory once per pass. :meth:`Optimiser.sweep` hands each block to
-  the caller before stepping it, so work on the gradient (a penalty's) shares the sweep.
-- Exponential running averages are stored without their ``(1 - decay)`` factor:
-  ``a_t = decay * a_{t-1} + x_t`` is ``(1 - decay)`` times smaller than the textbook
-  average, so its update is two in-place passes instead of three, and the constant
-  factor moves into the scalar coefficients of the step. The equations in the
-  docstrings are the textbook ones; only the stored state differs.
+Exponential running averages are stored without their ``(1 - decay)`` factor:
+``a_t = decay * a_{t-1} + x_t`` is ``(1 - decay)`` times smaller than the textbook average,
+which saves a multiplication per entry, and the constant factor moves into the scalar
+coefficients of the step. The equations in the docstrings are the textbook ones; only the
+stored state differs.
+
+The training loop's step, ``_training.penalised_step``, also asks the kernel to add an L1 and
+an L2 term's gradient to the weights' entries on the fly (:meth:`Optimiser._penalised_update`):
+the penalty's gradient then costs no pass of its own and is never written to memory.
 """
 
 import inspect
@@ -24,12 +27,8 @@ import math
 
 import numpy as np
 
+from ._kernels import _optimisers as kernels
 from ._validation import build_from_registry
-
-# Bytes of each array in one block of the sweep: with the parameters, the gradient, up to
-# three state vectors and two scratch vectors, a block stays well inside a core's L2 cache.
-# Measured on 648k float32 parameters, blocking takes ~40% off an Adam step.
-BLOCK_BYTES = 1 << 18
 
 __all__ = ["Optimiser", "SGD", "Adam", "AMSGrad", "AdaMax", "Nadam", "AdaGrad", "RMSProp",
            "Adadelta", "OPTIMISERS", "make_optimiser"]
@@ -38,11 +37,10 @@ __all__ = ["Optimiser", "SGD", "Adam", "AMSGrad", "AdaMax", "Nadam", "AdaGrad", 
 class Optimiser:
     """Base class of the learning rules.
 
-    Subclasses name their per-parameter state arrays in ``_state_names``, the number
-    of scratch vectors they need in ``_n_scratch``, the scalar coefficients of a step
-    in ``_coefficients`` and the element-wise step itself in ``_step``. The state is
-    allocated on the first call to :meth:`update` with ``np.zeros_like(params)``, so it
-    has the dtype of the parameters.
+    Subclasses name their per-parameter state arrays in ``_state_names``, compute the
+    scalar coefficients of a step in ``_coefficients`` and call their rule's kernel in
+    ``_step``. The state is allocated before the first step with
+    ``np.zeros_like(params)``, so it has the dtype of the parameters.
 
     Parameters
     ----------
@@ -56,20 +54,13 @@ class Optimiser:
         Hyperparameters this rule keeps at its own defaults when it is built from an
         estimator's settings, which every solver shares (``make_optimiser(...,
         from_estimator=True)``): Adadelta's learning rate and epsilon.
-
-    Notes
-    -----
-    The scratch vectors are one block long and hold nothing between calls, so they
-    are dropped when the optimiser is pickled and allocated again on the next update.
     """
 
-    _n_scratch = 1
     shared_settings_ignored = ()
 
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
         self._t = 0
-        self._scratch = None
 
     def _state_names(self):
         """Return the names of the state arrays this configuration needs."""
@@ -81,74 +72,56 @@ class Optimiser:
         Parameters
         ----------
         params : ndarray of shape (n_params,)
-            Flat parameter vector, modified in place. Its dtype is kept.
+            Flat parameter vector, C-contiguous, modified in place. Its dtype is kept.
         grads : ndarray of shape (n_params,)
-            Gradient of the objective with respect to ``params``; not modified.
+            Gradient of the objective with respect to ``params``, C-contiguous and of the
+            same dtype; not modified.
         """
-        for _ in self.sweep(params, grads):
-            pass
+        self._penalised_update(params, grads, 0, 0.0, 0.0)
 
-    def sweep(self, params, grads):
-        """Apply one step to ``params`` in place, block by block, as a generator.
+    def _penalised_update(self, params, grads, n_penalised, l1_factor, l2_factor):
+        """Apply one step down ``grads`` plus an L1 and an L2 term's gradient on a leading slice.
 
-        Yields the bounds of each block just before stepping it, so that a caller can finish
-        that block of ``grads`` while it is in cache (the training loop adds the penalty's
-        gradient there), with a scratch block to do it in; the step is complete once the
-        generator is exhausted.
+        The step of :meth:`update` with ``grads[:n_penalised]`` replaced by
+        ``grads[:n_penalised] + l1_factor * sign(w) + l2_factor * w``, where
+        ``w = params[:n_penalised]``: the kernel adds the terms entry by entry in the same
+        pass, and ``grads`` is not modified. This is how the training loop fuses a weight
+        penalty into the step (``_training.penalised_step``); the optimiser neither knows what
+        the slice holds nor computes a penalty's value.
 
         Parameters
         ----------
         params, grads : ndarray of shape (n_params,)
             As for :meth:`update`.
+        n_penalised : int
+            Length of the penalised slice, in ``[0, n_params]``.
+        l1_factor, l2_factor : float
+            Factors of ``sign(w)`` and ``w`` in the added gradient.
 
-        Yields
-        ------
-        start, stop : int
-            The block ``params[start:stop]`` about to be stepped.
-        work : ndarray of shape (stop - start,)
-            Scratch space the caller may overwrite: the step itself overwrites it next, so
-            lending it keeps the sweep's memory footprint (and cache misses) unchanged.
+        Returns
+        -------
+        l1_norm, squared_l2_norm : float
+            ``sum(|w|)`` and ``sum(w ** 2)`` of the penalised slice before the step, summed
+            in float64 (``l1_norm`` is only summed with an L1 term: 0.0 if ``l1_factor`` is 0).
         """
-        n_params = params.shape[0]
-        if self._scratch is None:
+        if self._t == 0:
             for name in self._state_names():
                 if getattr(self, name, None) is None:
                     setattr(self, name, np.zeros_like(params))
-            block = max(1, min(n_params, BLOCK_BYTES // params.itemsize))
-            self._scratch = tuple(
-                np.empty(block, dtype=params.dtype) for _ in range(self._n_scratch)
-            )
         self._t += 1
-        coefficients = self._coefficients()
-        state = [getattr(self, name) for name in self._state_names()]
-        block = self._scratch[0].shape[0]
-        for start in range(0, n_params, block):
-            stop = min(start + block, n_params)
-            yield start, stop, self._scratch[0][: stop - start]
-            self._step(
-                coefficients,
-                params[start:stop],
-                grads[start:stop],
-                [array[start:stop] for array in state],
-                [work[: stop - start] for work in self._scratch],
-            )
+        return self._step(params, grads, n_penalised, l1_factor, l2_factor)
 
     def _coefficients(self):
         """Return the scalars of the current step (``self._t`` is already incremented).
 
-        They must be Python floats: under NEP 50 a NumPy float64 scalar would run each
-        float32 ufunc loop in float64.
+        They are Python floats: the kernels take C doubles and cast them to the parameters'
+        dtype, as NumPy casts a Python float in an operation with a float32 array.
         """
         raise NotImplementedError
 
-    def _step(self, coefficients, params, grads, state, scratch):
-        """Update one block in place: ``state`` and ``scratch`` list that block of each array."""
+    def _step(self, params, grads, n_penalised, l1_factor, l2_factor):
+        """Call the rule's kernel on the state and the coefficients; return its two norms."""
         raise NotImplementedError
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_scratch"] = None
-        return state
 
     def __repr__(self):
         names = inspect.signature(type(self)).parameters
@@ -230,22 +203,13 @@ class SGD(Optimiser):
     def _coefficients(self):
         return float(self.learning_rate), float(self.momentum)
 
-    def _step(self, coefficients, params, grads, state, scratch):
-        learning_rate, momentum = coefficients
-        (work,) = scratch
-        np.multiply(grads, learning_rate, out=work)
+    def _step(self, params, grads, n_penalised, l1_factor, l2_factor):
+        learning_rate, momentum = self._coefficients()
         if not momentum:
-            params -= work
-            return
-        (velocity,) = state
-        velocity *= momentum
-        velocity -= work
-        if self.nesterov:
-            params -= work
-            np.multiply(velocity, momentum, out=work)
-            params += work
-        else:
-            params += velocity
+            return kernels.sgd_step(params, grads, learning_rate, n_penalised, l1_factor,
+                                    l2_factor)
+        return kernels.momentum_step(params, grads, self._velocity, learning_rate, momentum,
+                                     self.nesterov, n_penalised, l1_factor, l2_factor)
 
 
 class _AdamFamily(Optimiser):
@@ -315,16 +279,12 @@ class Adam(_AdamFamily):
         )
         return beta_1, beta_2, step, float(self.epsilon) / root
 
-    def _step(self, coefficients, params, grads, state, scratch):
-        beta_1, beta_2, step, epsilon = coefficients
-        (work,) = scratch
-        m, v = state[0], state[1]
-        _accumulate(m, grads, beta_1)
-        np.square(grads, out=work)
-        _accumulate(v, work, beta_2)
+    def _step(self, params, grads, n_penalised, l1_factor, l2_factor):
         if self.amsgrad:
-            v = np.maximum(state[2], v, out=state[2])
-        _descend_normalised(params, m, v, epsilon, step, work)
+            return kernels.amsgrad_step(params, grads, self._m, self._v, self._v_max,
+                                        *self._coefficients(), n_penalised, l1_factor, l2_factor)
+        return kernels.adam_step(params, grads, self._m, self._v, *self._coefficients(),
+                                 n_penalised, l1_factor, l2_factor)
 
 
 class AMSGrad(Adam):
@@ -387,18 +347,9 @@ class AdaMax(_AdamFamily):
         step = float(self.learning_rate) * (1.0 - beta_1) / (1.0 - beta_1**self._t)
         return beta_1, float(self.beta_2), step, float(self.epsilon)
 
-    def _step(self, coefficients, params, grads, state, scratch):
-        beta_1, beta_2, step, epsilon = coefficients
-        (work,) = scratch
-        m, u = state
-        _accumulate(m, grads, beta_1)
-        u *= beta_2
-        np.abs(grads, out=work)
-        np.maximum(u, work, out=u)
-        np.add(u, epsilon, out=work)
-        np.divide(m, work, out=work)
-        work *= step
-        params -= work
+    def _step(self, params, grads, n_penalised, l1_factor, l2_factor):
+        return kernels.adamax_step(params, grads, self._m, self._u, *self._coefficients(),
+                                   n_penalised, l1_factor, l2_factor)
 
 
 class Nadam(_AdamFamily):
@@ -425,10 +376,6 @@ class Nadam(_AdamFamily):
     {_one_step_example("Nadam(learning_rate=0.1)", 4, "array([ 0.8526, -1.8526])")}
     """
 
-    # Two scratch vectors: the corrected first moment and its denominator are
-    # both full-length and needed at the same time.
-    _n_scratch = 2
-
     def _state_names(self):
         return ("_m", "_v")
 
@@ -443,20 +390,9 @@ class Nadam(_AdamFamily):
         b = rate * (1.0 - beta_1) / (1.0 - beta_1**t)
         return beta_1, beta_2, a, b, float(self.epsilon) / root
 
-    def _step(self, coefficients, params, grads, state, scratch):
-        beta_1, beta_2, a, b, epsilon = coefficients
-        work, denominator = scratch
-        m, v = state
-        _accumulate(m, grads, beta_1)
-        np.square(grads, out=work)
-        _accumulate(v, work, beta_2)
-        np.multiply(m, a, out=work)
-        np.multiply(grads, b, out=denominator)
-        work += denominator
-        np.sqrt(v, out=denominator)
-        denominator += epsilon
-        work /= denominator
-        params -= work
+    def _step(self, params, grads, n_penalised, l1_factor, l2_factor):
+        return kernels.nadam_step(params, grads, self._m, self._v, *self._coefficients(),
+                                  n_penalised, l1_factor, l2_factor)
 
 
 class AdaGrad(Optimiser):
@@ -491,13 +427,9 @@ class AdaGrad(Optimiser):
     def _coefficients(self):
         return float(self.learning_rate), float(self.epsilon)
 
-    def _step(self, coefficients, params, grads, state, scratch):
-        learning_rate, epsilon = coefficients
-        (work,) = scratch
-        (sum_squares,) = state
-        np.square(grads, out=work)
-        sum_squares += work
-        _descend_normalised(params, grads, sum_squares, epsilon, learning_rate, work)
+    def _step(self, params, grads, n_penalised, l1_factor, l2_factor):
+        return kernels.adagrad_step(params, grads, self._sum_squares, *self._coefficients(),
+                                    n_penalised, l1_factor, l2_factor)
 
 
 class RMSProp(Optimiser):
@@ -539,13 +471,9 @@ class RMSProp(Optimiser):
         root = math.sqrt(1.0 - rho)
         return rho, float(self.learning_rate) / root, float(self.epsilon) / root
 
-    def _step(self, coefficients, params, grads, state, scratch):
-        rho, step, epsilon = coefficients
-        (work,) = scratch
-        (mean_square,) = state
-        np.square(grads, out=work)
-        _accumulate(mean_square, work, rho)
-        _descend_normalised(params, grads, mean_square, epsilon, step, work)
+    def _step(self, params, grads, n_penalised, l1_factor, l2_factor):
+        return kernels.rmsprop_step(params, grads, self._mean_square, *self._coefficients(),
+                                    n_penalised, l1_factor, l2_factor)
 
 
 class Adadelta(Optimiser):
@@ -579,9 +507,6 @@ class Adadelta(Optimiser):
     {_one_step_example("Adadelta(rho=0.0, epsilon=1e-2)", 4, "array([ 0.9001, -1.9019])")}
     """
 
-    # Two scratch vectors: the step and the squared step are both needed
-    # before the step is applied.
-    _n_scratch = 2
     # Zeiler's rule has no learning rate (the schedule scales its steps from 1) and its own
     # epsilon, not Adam's: an estimator's learning_rate_init and epsilon are not for it.
     shared_settings_ignored = ("learning_rate", "epsilon")
@@ -600,40 +525,9 @@ class Adadelta(Optimiser):
         # square roots is unchanged when epsilon is divided by (1 - rho) too.
         return rho, float(self.epsilon) / (1.0 - rho), float(self.learning_rate)
 
-    def _step(self, coefficients, params, grads, state, scratch):
-        rho, epsilon, learning_rate = coefficients
-        work, other = scratch
-        mean_square, mean_square_step = state
-        np.square(grads, out=work)
-        _accumulate(mean_square, work, rho)
-        # ``work`` holds -dx: sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps) * g.
-        np.add(mean_square_step, epsilon, out=work)
-        np.add(mean_square, epsilon, out=other)
-        work /= other
-        np.sqrt(work, out=work)
-        work *= grads
-        np.square(work, out=other)
-        _accumulate(mean_square_step, other, rho)
-        work *= learning_rate
-        params -= work
-
-
-def _descend_normalised(params, direction, second_moment, epsilon, step, work):
-    """``params -= step * direction / (sqrt(second_moment) + epsilon)``, in place via ``work``.
-
-    The closing passes shared by the adaptive rules (AdaGrad, RMSProp, Adam).
-    """
-    np.sqrt(second_moment, out=work)
-    work += epsilon
-    np.divide(direction, work, out=work)
-    work *= step
-    params -= work
-
-
-def _accumulate(total, values, decay):
-    """Set ``total = decay * total + values`` in place: a running average times ``1 / (1 - decay)``."""
-    total *= decay
-    total += values
+    def _step(self, params, grads, n_penalised, l1_factor, l2_factor):
+        return kernels.adadelta_step(params, grads, self._mean_square, self._mean_square_step,
+                                     *self._coefficients(), n_penalised, l1_factor, l2_factor)
 
 
 OPTIMISERS = {
