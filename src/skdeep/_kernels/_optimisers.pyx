@@ -324,7 +324,10 @@ cdef tuple _sweep(Rule rule, floating* params, const floating* grads, floating* 
     if chunk_norms == NULL:
         raise MemoryError()
     with nogil:
-        for chunk in prange(n_chunks, num_threads=n_threads, schedule="static"):
+        # Dynamic: a thread whose core is busy with other work takes fewer chunks instead of
+        # holding the others up at the end of the pass. The chunks are fixed, so which thread
+        # runs which changes no result.
+        for chunk in prange(n_chunks, num_threads=n_threads, schedule="dynamic"):
             _sweep_chunk(rule, params, grads, state_0, state_1, state_2, chunk * CHUNK,
                          min(n, (chunk + 1) * CHUNK), n_penalised, l1, l2,
                          &chunk_norms[2 * chunk])
