@@ -7,7 +7,7 @@ Usage (from the repository root):
     python benchmarks/profile_epoch.py --batch-norm --dropout 0.2
 
 It replays what ``fit_minibatch`` does for one batch (gather, forward, loss, backward, the
-penalty and the optimiser's step in one sweep) with a timer around each step, over
+penalty fused into the optimiser's one-pass step) with a timer around each step, over
 MNIST-10k, and prints the epoch with the smallest total (the least disturbed by other processes)
 of ``--epochs`` timed epochs.
 """
@@ -54,7 +54,7 @@ def profile_epoch(network, loss, penalty, optimiser, X, Y, batch_size, rng):
             clock = lap(f"backward {position} {type(layer).__name__}", clock)
             if delta is None:
                 break
-        # As in train_batch: the penalty's gradient is added block by block in the step's sweep.
+        # As in train_batch: the penalty's gradient is added inside the optimiser's kernel.
         penalised_step(network, penalty, optimiser, 1.0 / rows.shape[0])
         lap(f"optimiser ({type(optimiser).__name__}) + L2 penalty", clock)
     return spent

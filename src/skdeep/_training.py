@@ -88,7 +88,7 @@ def objective(network, loss, penalty, X, Y, sample_weight=None, rng=None):
     """The loss plus the penalty on one batch, and its flat gradient in ``network.grads``.
 
     What L-BFGS minimises and the gradient checker differentiates; the mini-batch loop adds the
-    same penalty through the same call, block by block (:func:`penalised_step`).
+    same penalty inside the optimiser's step instead (:func:`penalised_step`).
 
     Parameters
     ----------
