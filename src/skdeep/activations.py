@@ -17,97 +17,57 @@ softplus      log(1 + exp(x))                    1 - exp(-y)
 
 ``forward(x, out)`` writes ``f(x)`` into ``out`` (which may be ``x`` itself) and returns it;
 ``multiply_derivative(y, grad)`` multiplies ``grad`` in place by ``f'`` evaluated from ``y``.
+Both are one pass of the compiled kernels (:mod:`skdeep._kernels._elementwise`) over C-contiguous
+float32 or float64 arrays, computed in the arrays' type. The layers that an activation follows
+in a hidden block (the dense layer, the batch normalisation) apply it in their own last pass,
+through the same kernel and its number in ``ACTIVATION_CODES``.
+
+The values never overflow and keep their relative precision in both tails: logistic is
+``1 / (1 + t)`` for x >= 0 and ``t / (1 + t)`` below, with ``t = exp(-|x|)``; tanh is
+``-u / (2 + u)`` with ``u = expm1(-2|x|)``, its sign restored; softplus is
+``max(x, 0) + log1p(exp(-|x|))``; elu takes ``expm1`` of ``min(x, 0)``; the softplus derivative
+is ``-expm1(-y)``.
 """
 
 import numpy as np
 
-LEAKY_RELU_SLOPE = 0.01
+from ._kernels._elementwise import ACTIVATION_CODES, LEAKY_RELU_SLOPE, activate
+from ._kernels._elementwise import multiply_derivative as _multiply_derivative
 
 
-def _identity(x, out):
-    if out is not x:
-        out[...] = x
-    return out
+def _rows(array):
+    """A 2-D view of a C-contiguous array (a vector is one row), as the kernels take it."""
+    if not array.flags.c_contiguous:
+        # reshape would copy, and the kernel would then work on the copy.
+        raise ValueError("The activation kernels need C-contiguous arrays.")
+    return array.reshape(1, -1) if array.ndim < 2 else array.reshape(-1, array.shape[-1])
 
 
-def _identity_derivative(y, grad):
-    return grad
+def _compiled(name):
+    """The ``(forward, multiply_derivative)`` pair of the kernels' activation ``name``."""
+    code = ACTIVATION_CODES[name]
+
+    def forward(x, out):
+        if out is not x:
+            np.copyto(out, x)
+        activate(out if out.ndim == 2 else _rows(out), None, code)
+        return out
+
+    def multiply_derivative(y, grad):
+        # The layers' arrays are 2-D: no reshaping on their path.
+        if y.ndim == 2 and grad.ndim == 2:
+            _multiply_derivative(y, grad, code)
+        else:
+            _multiply_derivative(_rows(y), _rows(grad), code)
+        return grad
+
+    forward.__name__ = forward.__qualname__ = f"{name}"
+    forward.__doc__ = f"Write {name}(x) into ``out`` (which may be ``x``) and return it."
+    multiply_derivative.__name__ = multiply_derivative.__qualname__ = f"{name}_derivative"
+    multiply_derivative.__doc__ = (
+        f"Multiply ``grad`` in place by the derivative of {name}, from its output ``y``."
+    )
+    return forward, multiply_derivative
 
 
-def _logistic(x, out):
-    # sigmoid(x) = (1 + tanh(x / 2)) / 2: NumPy's vectorised tanh makes this several times faster
-    # than scipy's expit in float32, and tanh saturates instead of overflowing. The error is a
-    # rounding unit of 1/2 in absolute terms, which is what matters for a hidden unit's output.
-    np.multiply(x, 0.5, out=out)
-    np.tanh(out, out=out)
-    out *= 0.5
-    out += 0.5
-    return out
-
-
-def _logistic_derivative(y, grad):
-    grad *= y
-    grad *= 1 - y
-    return grad
-
-
-def _tanh(x, out):
-    return np.tanh(x, out=out)
-
-
-def _tanh_derivative(y, grad):
-    grad *= 1 - y * y
-    return grad
-
-
-def _relu(x, out):
-    return np.maximum(x, 0, out=out)
-
-
-def _relu_derivative(y, grad):
-    grad *= y > 0
-    return grad
-
-
-def _leaky_relu(x, out):
-    # x * where(x > 0, 1, slope) without a second full-size temporary for the mask's values.
-    return np.multiply(x, np.where(x > 0, 1.0, LEAKY_RELU_SLOPE).astype(x.dtype), out=out)
-
-
-def _leaky_relu_derivative(y, grad):
-    grad *= np.where(y > 0, 1.0, LEAKY_RELU_SLOPE).astype(grad.dtype)
-    return grad
-
-
-def _elu(x, out):
-    negative = x <= 0
-    np.copyto(out, x)
-    np.expm1(out, out=out, where=negative)
-    return out
-
-
-def _elu_derivative(y, grad):
-    grad *= np.where(y > 0, 1, y + 1)
-    return grad
-
-
-def _softplus(x, out):
-    # logaddexp(0, x) never overflows, unlike log(1 + exp(x)).
-    return np.logaddexp(0, x, out=out)
-
-
-def _softplus_derivative(y, grad):
-    # sigmoid(x) = 1 - exp(-softplus(x)); -expm1 keeps precision where y is tiny.
-    grad *= -np.expm1(-y)
-    return grad
-
-
-ACTIVATIONS = {
-    "identity": (_identity, _identity_derivative),
-    "logistic": (_logistic, _logistic_derivative),
-    "tanh": (_tanh, _tanh_derivative),
-    "relu": (_relu, _relu_derivative),
-    "leaky_relu": (_leaky_relu, _leaky_relu_derivative),
-    "elu": (_elu, _elu_derivative),
-    "softplus": (_softplus, _softplus_derivative),
-}
+ACTIVATIONS = {name: _compiled(name) for name in ACTIVATION_CODES}

@@ -16,14 +16,28 @@ The contract every layer keeps (see ``docs/architecture.md``):
 - ``sublayers()`` lists the layers a composite layer (:class:`HiddenBlock`) is made of; ``role``
   says what a plain layer is to the network (``'dense'``, ``'batch_norm'``, ...), so that the
   network lists its dense, batch-norm and dropout layers by asking them, not by their types.
+
+The element-wise work runs in compiled kernels (:mod:`skdeep._kernels`), one pass each, and a
+hidden block's activation is applied in the last pass of the layer before it (the dense layer's
+bias, or the batch normalisation's scale and shift), while that layer's output is in cache: the
+block's ``Activation`` layer then only keeps the output for its backward pass (see
+:class:`HiddenBlock`). In training mode the dense, batch-norm and dropout layers write their
+outputs into arrays they keep and reuse on the next training pass, as they are only read until
+the backward pass of the same batch; a prediction never touches them and returns new arrays.
 """
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._random import bernoulli
-from .activations import ACTIVATIONS
+from ._kernels._batch_norm import backward as batch_norm_backward
+from ._kernels._batch_norm import forward_prediction as batch_norm_prediction
+from ._kernels._batch_norm import forward_training as batch_norm_training
+from ._kernels._elementwise import activate, column_sums, dropout, dropout_csr
+from ._random import random_uint32, threshold
+from .activations import ACTIVATION_CODES, ACTIVATIONS
 from .initialisers import initialise_dense
+
+_IDENTITY = ACTIVATION_CODES["identity"]
 
 
 class Layer:
@@ -73,6 +87,18 @@ class Layer:
         """Return the non-trainable state arrays that a snapshot of the network must include."""
         return []
 
+    def _reused(self, name, shape, dtype):
+        """An array for a training pass to write, kept as ``name`` for the next training pass.
+
+        A training pass's outputs and caches are read only until the backward pass of the same
+        batch, so the next training pass may write over them; a ``_cache`` name makes
+        :meth:`clear_cache` and pickling drop the array with the rest of the cache.
+        """
+        buffer = self.__dict__.get(name)
+        if buffer is None or buffer.shape != shape or buffer.dtype != dtype:
+            buffer = self.__dict__[name] = np.empty(shape, dtype=dtype)
+        return buffer
+
     def __getstate__(self):
         # Views into the flat vectors are re-created by Network.__setstate__, and the cached batch
         # would only bloat the pickle.
@@ -97,6 +123,9 @@ class Dense(Layer):
     # True when a later TiedDense shares these weights: its backward runs first and writes its
     # share of the weight gradient, so this layer must add to the buffer, not overwrite it.
     shares_weights = False
+    # The activation applied in the pass that adds the biases: a HiddenBlock without batch
+    # normalisation sets its own, whose Activation layer then only keeps the output.
+    fused_activation = "identity"
     role = "dense"
 
     def __init__(self, n_inputs, n_outputs):
@@ -115,27 +144,48 @@ class Dense(Layer):
     def forward(self, X, training=False, rng=None):
         if training:
             self._cache_input = X
-        # A sparse input gives a dense product; a dense one goes straight to BLAS.
-        output = X @ self.weights
-        output += self.biases
+        output = _product(self, X, self.weights, training)
+        # The biases and the block's activation in one pass over the product.
+        activate(output, self.biases, ACTIVATION_CODES[self.fused_activation])
         return output
 
     def backward(self, grad_output):
         X = self._cache_input
         if self.shares_weights:
             self.grad_weights += X.T @ grad_output
-        elif sp.issparse(X):
-            self.grad_weights[...] = X.T @ grad_output
-        else:
+        elif isinstance(X, np.ndarray):
             np.matmul(X.T, grad_output, out=self.grad_weights)
-        np.sum(grad_output, axis=0, out=self.grad_biases)
+        else:
+            self.grad_weights[...] = X.T @ grad_output
+        column_sums(grad_output, self.grad_biases)
         if not self.propagate:
             return None
         return grad_output @ self.weights.T
 
 
+def _product(layer, X, weights, training):
+    """``X @ weights`` as a C-contiguous array of the weights' type, for the kernels after it.
+
+    A dense input goes straight to BLAS, into the layer's reused array while training (a new
+    one in prediction, which must never write over what a training pass keeps); a sparse one
+    gives a dense product.
+    """
+    # isinstance rather than sp.issparse, a tenth of a microsecond cheaper on every call.
+    if not isinstance(X, np.ndarray):
+        return np.ascontiguousarray(X @ weights, dtype=weights.dtype)
+    shape = (X.shape[0], weights.shape[1])
+    if training:
+        output = layer._reused("_cache_output", shape, weights.dtype)
+    else:
+        output = np.empty(shape, dtype=weights.dtype)
+    return np.matmul(X, weights, out=output)
+
+
 class Activation(Layer):
     """Element-wise non-linearity, applied in place on the previous layer's output.
+
+    In a :class:`HiddenBlock` the layer before applies it in its own last pass (``fused``):
+    this layer then only keeps the output for its backward pass.
 
     Parameters
     ----------
@@ -144,17 +194,21 @@ class Activation(Layer):
     """
 
     role = "activation"
+    # True when the previous layer applies this activation (set by HiddenBlock).
+    fused = False
 
     def __init__(self, name):
         self.name = name
 
     def forward(self, X, training=False, rng=None):
-        function, _ = ACTIVATIONS[self.name]
-        # In place: X is always an array the previous layer made for this call, never the user's.
-        output = function(X, out=X)
+        if not self.fused:
+            function, _ = ACTIVATIONS[self.name]
+            # In place: X is always an array the previous layer made for this call, never the
+            # user's.
+            function(X, X)
         if training:
-            self._cache_output = output
-        return output
+            self._cache_output = X
+        return X
 
     def backward(self, grad_output):
         _, multiply_derivative = ACTIVATIONS[self.name]
@@ -186,20 +240,41 @@ class Dropout(Layer):
             self._cache_mask = None
             return X
         keep = 1.0 - self.rate
-        kept = bernoulli(rng, X.shape, keep)
-        mask = np.multiply(kept, 1.0 / keep, dtype=X.dtype)
-        self._cache_mask = mask
+        # The draws of skdeep._random.bernoulli(rng, X.shape, keep), row by row: the same seed
+        # gives the same mask, computed inside the kernel's pass instead of stored as floats.
+        draws = random_uint32(rng, (X.shape[0] * X.shape[1],))
+        mask = (draws, threshold(keep), 1.0 / keep)
         if sp.issparse(X):
-            return sp.csr_matrix(X.multiply(mask))
-        # A new array: the input may be the caller's data, which must never be modified.
-        return X * mask
+            output = _sparse_dropout(X, *mask)
+        else:
+            # Never in place: the input may be the caller's data, or a cached activation.
+            X = np.ascontiguousarray(X)
+            output = self._reused("_cache_output", X.shape, X.dtype)
+            dropout(X, output, *mask)
+        # Backward needs only the draws and their threshold: 4 bytes a unit, and nothing at all
+        # where nobody needs the input gradient (an input dropout).
+        self._cache_mask = mask if self.propagate else None
+        return output
 
     def backward(self, grad_output):
         if not self.propagate:
             return None
         if self._cache_mask is not None:
-            grad_output *= self._cache_mask
+            dropout(grad_output, grad_output, *self._cache_mask)
         return grad_output
+
+
+def _sparse_dropout(X, draws, limit, scale):
+    """Dropout of a sparse batch's stored values, as a CSR matrix of the same pattern.
+
+    Each stored value gets the mask of its position in the dense batch, so a sparse and a dense
+    copy of one batch get the same output.
+    """
+    X = X.tocsr()
+    data = np.empty_like(X.data)
+    dropout_csr(X.data, X.indices, X.indptr, X.shape[1], draws, limit, scale, data)
+    # Own index arrays, so that nothing done to the output can reorder the input's.
+    return sp.csr_matrix((data, X.indices.copy(), X.indptr.copy()), shape=X.shape)
 
 
 class BatchNorm(Layer):
@@ -227,6 +302,9 @@ class BatchNorm(Layer):
     """
 
     role = "batch_norm"
+    # The activation applied to the output in the same pass: a HiddenBlock with batch
+    # normalisation sets its own, whose Activation layer then only keeps the output.
+    fused_activation = "identity"
 
     def __init__(self, n_units, momentum=0.9, epsilon=1e-5):
         self.n_units = n_units
@@ -253,44 +331,33 @@ class BatchNorm(Layer):
         return [self.running_mean, self.running_var]
 
     def forward(self, X, training=False, rng=None):
-        # Two full-size arrays per call (the normalised input, kept for backward, and the
-        # output); every other step works in place or on per-unit vectors.
+        # Training writes two full-size arrays (the normalised input, kept for backward, and
+        # the output) in three passes over X: mean, variance about it, output.
+        code = ACTIVATION_CODES[self.fused_activation]
+        dtype = self.scale.dtype
         if training:
-            mean = X.mean(axis=0)
-            centred = np.subtract(X, mean)
-            var = np.einsum("ij,ij->j", centred, centred)
-            var *= 1.0 / X.shape[0]
-            momentum = float(self.momentum)
-            self.running_mean *= momentum
-            self.running_mean += (1.0 - momentum) * mean
-            self.running_var *= momentum
-            self.running_var += (1.0 - momentum) * var
-        else:
-            centred = np.subtract(X, self.running_mean)
-            var = self.running_var
-        inv_std = np.sqrt(var + float(self.epsilon))
-        np.reciprocal(inv_std, out=inv_std)
-        centred *= inv_std
-        if training:
-            self._cache_normalised = centred
-            self._cache_inv_std = inv_std
-        output = np.multiply(centred, self.scale)
-        output += self.shift
+            normalised = self._reused("_cache_normalised", X.shape, dtype)
+            inv_std = self._reused("_cache_inv_std", (self.n_units,), dtype)
+            output = self._reused("_cache_output", X.shape, dtype)
+            batch_norm_training(
+                X, normalised, output, self.scale, self.shift, self.running_mean,
+                self.running_var, inv_std, float(self.momentum), float(self.epsilon), code,
+            )
+            return output
+        output = np.empty(X.shape, dtype=dtype)
+        batch_norm_prediction(
+            X, output, self.scale, self.shift, self.running_mean, self.running_var,
+            float(self.epsilon), code,
+        )
         return output
 
     def backward(self, grad_output):
-        normalised = self._cache_normalised
-        np.sum(grad_output, axis=0, out=self.grad_shift)
-        np.einsum("ij,ij->j", grad_output, normalised, out=self.grad_scale, casting="same_kind")
-        if not self.propagate:
-            return None
-        # dx = scale * inv_std * (g - d_shift / N - x_hat * d_scale / N), built in g's buffer.
-        n = grad_output.shape[0]
-        grad_input = grad_output
-        grad_input -= np.multiply(normalised, self.grad_scale * (1.0 / n))
-        grad_input -= self.grad_shift * (1.0 / n)
-        grad_input *= self.scale * self._cache_inv_std
-        return grad_input
+        # d_shift and d_scale in one pass, then dx in grad_output's buffer.
+        batch_norm_backward(
+            grad_output, self._cache_normalised, self.scale, self._cache_inv_std,
+            self.grad_scale, self.grad_shift, self.propagate,
+        )
+        return grad_output if self.propagate else None
 
 
 class TiedDense(Layer):
@@ -335,13 +402,13 @@ class TiedDense(Layer):
     def forward(self, X, training=False, rng=None):
         if training:
             self._cache_input = X
-        output = X @ self.source.weights.T
-        output += self.biases
+        output = _product(self, X, self.source.weights.T, training)
+        activate(output, self.biases, _IDENTITY)
         return output
 
     def backward(self, grad_output):
         np.matmul(grad_output.T, self._cache_input, out=self.source.grad_weights)
-        np.sum(grad_output, axis=0, out=self.grad_biases)
+        column_sums(grad_output, self.grad_biases)
         if not self.propagate:
             return None
         return grad_output @ self.source.weights
@@ -354,6 +421,11 @@ class HiddenBlock(Layer):
     under prefixed names (``'dense.weights'``, ``'batch_norm.scale'``, ...) in their order, and
     forwards and back-propagates through them. Code that needs "the dense layer of block 2" asks
     ``network.blocks[2].dense``.
+
+    The block tells the layer before its activation (the batch normalisation, or else the dense
+    layer) to apply it in its own last pass (``fused_activation``), and the activation layer to
+    keep the output for its derivative only (``fused``): one pass over the batch fewer, and the
+    same values as the layers one after the other.
 
     Parameters
     ----------
@@ -372,6 +444,11 @@ class HiddenBlock(Layer):
         self.batch_norm = batch_norm
         self.activation = activation
         self.dropout = dropout
+        # As TiedDense marks its source: the parts learn how they are combined, here that the
+        # activation runs in the last pass of the layer before it, while that layer's output is
+        # in cache, rather than in a pass of its own.
+        (dense if batch_norm is None else batch_norm).fused_activation = activation.name
+        activation.fused = True
 
     def _named_sublayers(self):
         named = [

@@ -18,21 +18,34 @@ Poisson (half deviance)    exp                  sum(exp(s) - y s + y log y - y)
 The value returned is the (sample-weighted) mean over the batch of the per-sample values, and the
 gradient is ``w_i (output(s_i) - y_i) / sum(w)`` (``w = 1`` without sample weights), which is exactly
 the gradient of that mean.
+
+The softmax and sigmoid cross-entropies and the squared error are each one compiled kernel over
+the rows (:mod:`skdeep._kernels._losses`): the value, and the gradient written into the
+scores' buffer, in one pass a block of rows at a time. The Poisson deviance, rare, stays in
+NumPy. The outputs (``predict_proba``) use the kernels too.
 """
 
 import numpy as np
-from scipy.special import expit, xlogy
+from scipy.special import xlogy
 
+from ._kernels._losses import (
+    log_softmax,
+    sigmoid_cross_entropy,
+    softmax,
+    softmax_cross_entropy,
+    squared_error,
+)
 from .activations import ACTIVATIONS
 
 _logistic = ACTIVATIONS["logistic"][0]
+_softplus = ACTIVATIONS["softplus"][0]
 
 
 class Loss:
-    """Base class: weighted averaging shared by every loss.
+    """Base class: the targets and weights in the scores' type, for the loss's kernel.
 
-    Subclasses implement ``_per_sample_and_residual(scores, Y)``, returning the per-sample losses and
-    ``output(scores) - Y`` (computed in the scores' buffer where possible), and ``output(scores)``.
+    Subclasses set ``_kernel(scores, Y, sample_weight) -> value``, which writes the gradient into
+    ``scores``, and implement ``output(scores)``.
     """
 
     output_activation = None
@@ -43,7 +56,8 @@ class Loss:
         Parameters
         ----------
         scores : ndarray of shape (n_samples, n_outputs)
-            Raw network outputs. May be overwritten: the gradient is built in its buffer.
+            Raw network outputs (C-contiguous). Overwritten: the gradient is built in its
+            buffer.
         Y : ndarray of shape (n_samples, n_outputs)
             Targets (one-hot or indicator for classification).
         sample_weight : ndarray of shape (n_samples,), default=None
@@ -52,41 +66,29 @@ class Loss:
         -------
         value : float
         gradient : ndarray of shape (n_samples, n_outputs)
+            ``scores`` itself.
         """
-        per_sample, gradient = self._per_sample_and_residual(scores, Y)
-        if sample_weight is None:
-            gradient *= 1.0 / scores.shape[0]
-            return float(per_sample.mean()), gradient
-        weights = sample_weight / sample_weight.sum()
-        gradient *= weights[:, np.newaxis]
-        return float(per_sample @ weights), gradient
+        Y = np.ascontiguousarray(Y, dtype=scores.dtype)
+        if sample_weight is not None:
+            sample_weight = np.ascontiguousarray(sample_weight, dtype=scores.dtype)
+        return float(self._kernel(scores, Y, sample_weight)), scores
 
 
 class SoftmaxCrossEntropy(Loss):
     """Multiclass log-loss over a softmax output."""
 
     output_activation = "softmax"
-
-    def _per_sample_and_residual(self, scores, Y):
-        scores -= scores.max(axis=1, keepdims=True)
-        log_normaliser = np.log(np.exp(scores).sum(axis=1))
-        per_sample = log_normaliser - np.einsum("ij,ij->i", Y, scores)
-        scores -= log_normaliser[:, np.newaxis]
-        np.exp(scores, out=scores)
-        scores -= Y
-        return per_sample, scores
+    # logsumexp(s) - y . s from s - max(s), so exp never overflows.
+    _kernel = staticmethod(softmax_cross_entropy)
 
     def output(self, scores):
         """Return softmax probabilities (computed in place)."""
-        scores -= scores.max(axis=1, keepdims=True)
-        np.exp(scores, out=scores)
-        scores /= scores.sum(axis=1, keepdims=True)
+        softmax(scores)
         return scores
 
     def log_output(self, scores):
         """Return log-probabilities with a stable log-sum-exp (computed in place)."""
-        scores -= scores.max(axis=1, keepdims=True)
-        scores -= np.log(np.exp(scores).sum(axis=1, keepdims=True))
+        log_softmax(scores)
         return scores
 
 
@@ -97,39 +99,26 @@ class SigmoidCrossEntropy(Loss):
     """
 
     output_activation = "logistic"
-
-    def _per_sample_and_residual(self, scores, Y):
-        # log1p(exp(-|s|)) + max(s, 0) is softplus(s) without overflow; two full-size temporaries.
-        elementwise = np.abs(scores)
-        np.negative(elementwise, out=elementwise)
-        np.exp(elementwise, out=elementwise)
-        np.log1p(elementwise, out=elementwise)
-        elementwise += np.maximum(scores, 0)
-        per_sample = elementwise.sum(axis=1) - np.einsum("ij,ij->i", Y, scores)
-        # The gradient only needs the probabilities to a rounding unit, so it takes the fast
-        # logistic of the activations (``output`` keeps scipy's expit, accurate for tiny values).
-        gradient = _logistic(scores, out=scores)
-        gradient -= Y
-        return per_sample, gradient
+    # softplus(s) - y s = max(s, 0) + log1p(exp(-|s|)) - y s: no overflow, and the gradient's
+    # sigmoid comes from the same exp(-|s|).
+    _kernel = staticmethod(sigmoid_cross_entropy)
 
     def output(self, scores):
-        """Return probabilities (computed in place)."""
-        return expit(scores, out=scores)
+        """Return probabilities (computed in place), precise in both tails."""
+        return _logistic(scores, scores)
 
     def log_output(self, scores):
-        """Return log-probabilities of the positive class, ``-softplus(-s)``."""
-        return np.negative(np.logaddexp(0, -scores), out=scores)
+        """Return log-probabilities of the positive class, ``-softplus(-s)`` (in place)."""
+        np.negative(scores, out=scores)
+        _softplus(scores, scores)
+        return np.negative(scores, out=scores)
 
 
 class SquaredError(Loss):
     """Half squared error over an identity output."""
 
     output_activation = "identity"
-
-    def _per_sample_and_residual(self, scores, Y):
-        scores -= Y
-        per_sample = 0.5 * np.einsum("ij,ij->i", scores, scores)
-        return per_sample, scores
+    _kernel = staticmethod(squared_error)
 
     def output(self, scores):
         """Return the scores unchanged."""
@@ -141,11 +130,17 @@ class Poisson(Loss):
 
     output_activation = "exp"
 
-    def _per_sample_and_residual(self, scores, Y):
+    def value_and_gradient(self, scores, Y, sample_weight=None):
+        # Rarely used, so left in NumPy: exp of unbounded scores, a few passes.
         predicted = np.exp(scores)
         per_sample = (predicted - Y * scores + xlogy(Y, Y) - Y).sum(axis=1)
-        predicted -= Y
-        return per_sample, predicted
+        gradient = np.subtract(predicted, Y, out=scores)
+        if sample_weight is None:
+            gradient *= 1.0 / scores.shape[0]
+            return float(per_sample.mean()), gradient
+        weights = sample_weight / sample_weight.sum()
+        gradient *= weights[:, np.newaxis]
+        return float(per_sample @ weights), gradient
 
     def output(self, scores):
         """Return ``exp(scores)`` (computed in place)."""
