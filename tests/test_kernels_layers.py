@@ -1,8 +1,8 @@
 """Tests for the layers' and losses' kernels (skdeep._kernels: _elementwise, _batch_norm, _losses).
 
 Each kernel is checked against the NumPy implementation it replaced (written out below as the
-reference), in float32 and float64 and over odd shapes, the largest above PARALLEL_MIN_ITEMS so
-that the threaded path runs; the fused layers by central differences; the element-wise kernels
+reference), in float32 and float64 and over odd shapes (the thread tests above PARALLEL_MIN_ITEMS, so
+that the threaded path runs); the fused layers by central differences; the element-wise kernels
 for bit-identical results on one and two threads, the reducing ones for repeatable results.
 """
 
@@ -16,18 +16,19 @@ from threadpoolctl import threadpool_limits
 
 from skdeep._kernels import _batch_norm, _elementwise, _losses
 from skdeep._kernels._elementwise import ACTIVATION_CODES, threads_for
+from skdeep._kernels._openmp import parallel_min_items as PARALLEL_MIN_ITEMS
 from skdeep._random import bernoulli
 from skdeep.activations import ACTIVATIONS, LEAKY_RELU_SLOPE
 from skdeep.layers import Activation, BatchNorm, Dense, Dropout, hidden_block
 from skdeep.losses import SigmoidCrossEntropy, SoftmaxCrossEntropy, SquaredError
 from skdeep.network import Network
 
-PARALLEL_MIN_ITEMS = 2**17
 NAMES = sorted(ACTIVATION_CODES)
 DTYPES = [np.float32, np.float64]
-# 300 x 500 = 150,000 values: above PARALLEL_MIN_ITEMS, the kernels split their rows.
 SHAPES = [(1, 1), (1, 7), (7, 1), (3, 7), (128, 500), (300, 500)]
-BIG = (300, 500)
+# Above PARALLEL_MIN_ITEMS values, the kernels split their rows over the threads: the thread tests
+# compare that split with one thread (which the reference tests compare with NumPy).
+BIG = (PARALLEL_MIN_ITEMS // 500 + 1, 500)
 
 
 def tolerance(dtype):

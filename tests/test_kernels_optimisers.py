@@ -19,6 +19,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from threadpoolctl import threadpool_limits
 
 from skdeep._kernels import _optimisers as kernels
+from skdeep._kernels._openmp import parallel_min_items
 from skdeep.optimisers import SGD, AdaGrad, Adadelta, AdaMax, Adam, AMSGrad, Nadam, RMSProp
 from skdeep.penalties import make_penalty
 
@@ -331,7 +332,8 @@ def test_penalty_value_from_the_norms_is_add_gradients(cls, hyper, textbook, sto
 
 
 # ------------------------------------------------------------------------------- the threads
-N_THREADED = 300_000  # above PARALLEL_MIN_ITEMS (2**17): the kernels run on every thread
+# Above PARALLEL_MIN_ITEMS entries the kernels run on every thread.
+N_THREADED = parallel_min_items + 100_000
 
 
 def _threaded_run(cls, hyper, dtype, n_threads):

@@ -1,6 +1,9 @@
 """What the kernels see of OpenMP: the thread count a parallel pass would use."""
 
-from ._threads cimport skdeep_max_threads
+from ._threads cimport PARALLEL_MIN_ITEMS, skdeep_max_threads
+
+#: Passes over fewer items than this run on the calling thread.
+parallel_min_items = PARALLEL_MIN_ITEMS
 
 
 def max_threads():

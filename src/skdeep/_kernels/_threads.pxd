@@ -9,9 +9,12 @@ cdef extern from "_threads.h":
     int skdeep_max_threads() noexcept nogil
 
 cdef enum:
-    # At about a nanosecond per item, 2**17 items take ~100 us, far above the cost of starting
-    # a parallel region, so a second thread can only pay from there on.
-    PARALLEL_MIN_ITEMS = 131072
+    # Measured on a 2-core VM (benchmarks/README.md, "Two threads"): waking a sleeping OpenMP
+    # thread there costs ~0.3-0.5 ms, so a pass pays for a second thread only from about a
+    # millisecond of work, ~2**20 items (the headline network's Adam step over 648k parameters
+    # takes 0.42 ms on one thread and is faster there without a second). On bare metal the wake
+    # is ~100 times cheaper; the threshold stays where no machine loses.
+    PARALLEL_MIN_ITEMS = 1048576
 
 
 cdef inline int n_threads_for(Py_ssize_t n_items) noexcept nogil:
