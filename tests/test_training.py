@@ -1,5 +1,6 @@
 """Tests for skdeep._training: the penalised step, the training plan's hooks, the history."""
 
+import gc
 import sys
 
 import numpy as np
@@ -145,11 +146,16 @@ def _python_calls(function):
         if event == "call":
             calls.append(frame.f_code.co_name)
 
+    # No garbage collection inside: a weakref callback it fires (another test's leftovers)
+    # would show up as a call of the function's.
+    gc.collect()
+    gc.disable()
     sys.setprofile(profiler)
     try:
         function()
     finally:
         sys.setprofile(None)
+        gc.enable()
     return calls
 
 
