@@ -9,11 +9,10 @@ cdef extern from "_threads.h":
     int skdeep_max_threads() noexcept nogil
 
 cdef enum:
-    # Measured on a 2-core VM (benchmarks/README.md, "Two threads"): waking a sleeping OpenMP
-    # thread there costs ~0.3-0.5 ms, so a pass pays for a second thread only from about a
-    # millisecond of work, ~2**20 items (the headline network's Adam step over 648k parameters
-    # takes 0.42 ms on one thread and is faster there without a second). On bare metal the wake
-    # is ~100 times cheaper; the threshold stays where no machine loses.
+    # A second thread pays only from about a millisecond of work, ~2**20 items: waking it costs
+    # microseconds on bare metal and much more on the 2-core VM of the benchmarks, where its
+    # OpenMP threads also contend with BLAS's (benchmarks/README.md, "Two threads"). The
+    # headline network's Adam step (648k parameters, 0.42 ms on one thread) stays on one.
     PARALLEL_MIN_ITEMS = 1048576
 
 
