@@ -279,6 +279,25 @@ def to_onnx_inverse_transform(autoencoder, X=None, **options):
         When ``autoencoder`` is not one of skdeep's autoencoders.
     sklearn.exceptions.NotFittedError
         When it is not fitted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import onnxruntime as ort
+    >>> from skdeep import DenoisingAutoencoderTransformer
+    >>> from skdeep.onnx import to_onnx_inverse_transform
+    >>> X = np.random.RandomState(0).uniform(size=(50, 6))
+    >>> dae = DenoisingAutoencoderTransformer(n_components=2, random_state=0).fit(X)
+    >>> session = ort.InferenceSession(
+    ...     to_onnx_inverse_transform(dae).SerializeToString(),
+    ...     providers=["CPUExecutionProvider"],
+    ... )
+    >>> codes = dae.transform(X)
+    >>> (reconstruction,) = session.run(None, {"X": codes})
+    >>> reconstruction.shape
+    (50, 6)
+    >>> bool(np.allclose(reconstruction, dae.inverse_transform(codes), atol=1e-12))
+    True
     """
     if not isinstance(autoencoder, (DenoisingAutoencoderTransformer, StackedAutoencoder)):
         raise TypeError(
