@@ -38,7 +38,7 @@ X, y = load_mnist_sample(return_X_y=True)
 X_train, y_train, X_test = X[:5000], y[:5000], X[5000:]
 pipeline = make_pipeline(
     StandardScaler(),
-    DeepMLPClassifier(hidden_layer_sizes=(256, 128), batch_norm=True, max_iter=5,
+    DeepMLPClassifier(hidden_layer_sizes=(128, 64), batch_norm=True, max_iter=3,
                       random_state=0),
 )
 with warnings.catch_warnings():
@@ -87,7 +87,7 @@ def median_seconds(function, repeats):
 
 
 timings = {}
-for size, repeats in [(1, 200), (len(X_test), 5)]:
+for size, repeats in [(1, 100), (len(X_test), 3)]:
     batch = X_test[:size]
     with threadpool_limits(limits=1, user_api="blas"):
         timings[size] = (
