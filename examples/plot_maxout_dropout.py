@@ -127,4 +127,20 @@ plt.show()
 # %%
 # What the larger run shows
 # -------------------------
-# FULL_RUN_RESULTS
+# ``python examples/plot_maxout_dropout.py --full`` (5,000 training digits, 1,000
+# validation and 2,000 test digits per split, 20 epochs, batches of 100) chose
+# ``learning_rate_init=0.003`` on the validation digits (mean validation error 4.4%
+# against 4.9% for 0.001) and measured, over three splits and seeds:
+#
+# ================  ==========  ====================
+# network           test error  runs (seeds 0, 1, 2)
+# ================  ==========  ====================
+# maxout + dropout  4.30%       3.90%, 4.40%, 4.60%
+# relu + dropout    3.90%       3.50%, 4.00%, 4.20%
+# ================  ==========  ====================
+#
+# At this size and budget maxout + dropout does **not** reach the test error of relu +
+# dropout: it is 0.4 points behind on every split. The paper's MNIST results came from
+# larger networks trained far longer, with max-norm and a tuned schedule; here, with
+# 5,000 digits and 20 epochs, the relu layer (twice the units for the same weights)
+# does better.
