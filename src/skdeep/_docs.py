@@ -4,9 +4,21 @@ MLP_ARCHITECTURE = """\
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element represents the number of neurons in the ith hidden layer.
 
-    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', 'softplus'}, \
-default='relu'
-        Activation function of the hidden layers.
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', 'softplus', \
+'maxout'}, default='relu'
+        Activation function of the hidden layers. 'maxout' (Goodfellow et al., 2013) makes each
+        hidden unit the largest of ``maxout_pieces`` affine functions of the layer's input,
+        ``h_j = max_p z_{j * k + p}`` with ``z = x W + b`` and ``k = maxout_pieces``; its
+        gradient flows to the winning piece only (the first of tied ones). It works with every
+        solver, dropout (after the max), batch normalisation (over the pieces, before the max),
+        ``max_norm`` (per piece), ``weight_init`` and ``pretraining='supervised'``; the
+        autoencoders have no maxout code, so the other pretraining recipes refuse it.
+
+    maxout_pieces : int, default=2
+        Number of affine pieces of each maxout unit (at least 2). Each hidden layer of
+        ``n`` units then has a weight matrix of ``n * maxout_pieces`` columns (see
+        ``coefs_``). Ignored unless ``activation='maxout'``, as scikit-learn ignores
+        parameters of options not in use.
 """
 
 OPTIMISATION_PARAMETERS = """\
@@ -222,7 +234,11 @@ loss_ : float
         The number of training samples seen by the solver during fitting.
 
     coefs_ : list of shape (n_layers - 1,)
-        The ith element is the weight matrix between layer i and layer i + 1.
+        The ith element is the weight matrix between layer i and layer i + 1. With
+        ``activation='maxout'`` a hidden layer of ``n`` units has ``n * maxout_pieces``
+        columns, unit-major: piece ``p`` of unit ``j`` is column ``j * maxout_pieces + p``, so
+        the layer's output is ``(X @ W + b).reshape(-1, n, maxout_pieces).max(axis=2)`` and the
+        next matrix has ``n`` rows; ``intercepts_`` follow the same layout.
 
     intercepts_ : list of shape (n_layers - 1,)
         The ith element is the bias vector of layer i + 1.

@@ -13,6 +13,7 @@ from ._pretraining import (
     pretrain,
 )
 from ._training import dropout_annealing
+from ._maxout import MAXOUT
 from ._validation import hidden_sizes, per_layer
 from .activations import ACTIVATIONS
 from .network import build_mlp
@@ -33,7 +34,8 @@ class BaseDeepMLP(BaseNetworkEstimator):
 
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        "activation": [StrOptions(set(ACTIVATIONS) | {MAXOUT})],
+        "maxout_pieces": [Interval(Integral, 2, None, closed="left")],
         **TRAINING_CONSTRAINTS,
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "input_dropout": [Interval(Real, 0, 1, closed="left")],
@@ -77,6 +79,7 @@ class BaseDeepMLP(BaseNetworkEstimator):
             batch_norm_momentum=self.batch_norm_momentum,
             dropout=spec.dropout,
             input_dropout=self.input_dropout,
+            maxout_pieces=self.maxout_pieces,
             dtype=dtype,
         )
 

@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import child_training_parameters
 from ._autoencoder_base import check_noise
+from ._maxout import MAXOUT
 from ._reporting import fit_stage
 from ._training import collecting_convergence_notices
 from .autoencoders import StackedAutoencoder
@@ -34,6 +35,16 @@ from .noise import NOISES
 
 def check_pretraining(estimator, sizes):
     """Fail fast on pretraining settings that cannot work with this architecture."""
+    if estimator.activation == MAXOUT and estimator.pretraining not in (None, "supervised"):
+        # The autoencoders have no maxout code: a tied decoder would need n_units * pieces
+        # inputs, and a stack's encoders have n_units outputs where a maxout block has more.
+        recipe = estimator.pretraining
+        what = repr(recipe) if isinstance(recipe, str) else "a fitted StackedAutoencoder"
+        raise ValueError(
+            f"pretraining={what} cannot initialise maxout hidden layers: the autoencoders "
+            "do not support activation='maxout'. Use pretraining='supervised' or None, or "
+            "another activation."
+        )
     if estimator.pretraining == "denoising":
         check_noise(
             estimator.pretraining_noise, estimator.pretraining_noise_level, len(sizes),
@@ -119,7 +130,7 @@ def _supervised(estimator, X, y, sample_weight, dropout):
     network = estimator._network
     target_blocks = network.blocks
     for depth, block in enumerate(target_blocks):
-        n_units = block.dense.n_outputs
+        n_units = block.n_units
         features = network.features(X, depth)
         single = clone(estimator).set_params(
             **_shared_training_parameters(estimator),

@@ -51,7 +51,7 @@ def init_variance(fan_in, fan_out, scheme):
     return numerator / denominator
 
 
-def initialise_dense(weights, biases, scheme, rng, activation="relu"):
+def initialise_dense(weights, biases, scheme, rng, activation="relu", fan_out=None):
     """Fill a dense layer's weights and biases in place.
 
     Parameters
@@ -66,8 +66,13 @@ def initialise_dense(weights, biases, scheme, rng, activation="relu"):
         The single source of randomness of the fit.
     activation : str, default='relu'
         The activation that follows the layer; only ``'auto'`` looks at it.
+    fan_out : int, default=None
+        The fan-out the schemes use, when it is not the number of columns: a maxout layer's
+        dense layer has ``pieces`` columns per unit but back-propagates through one of them per
+        unit and sample, so its fan-out is its number of units.
     """
-    fan_in, fan_out = weights.shape
+    fan_in, columns = weights.shape
+    fan_out = columns if fan_out is None else fan_out
     if scheme == "auto":
         # scikit-learn's rule: factor 6 (2 for logistic) over the fan sum, weights and biases alike.
         factor = 2.0 if activation == "logistic" else 6.0

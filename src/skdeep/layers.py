@@ -33,6 +33,7 @@ from ._kernels._batch_norm import backward as batch_norm_backward
 from ._kernels._batch_norm import forward_prediction as batch_norm_prediction
 from ._kernels._batch_norm import forward_training as batch_norm_training
 from ._kernels._elementwise import activate, column_sums, dropout, dropout_csr
+from ._maxout import MAXOUT, maxout, maxout_backward, maxout_with_winners
 from ._random import random_uint32, threshold
 from .activations import ACTIVATION_CODES, ACTIVATIONS
 from .initialisers import initialise_dense
@@ -126,6 +127,8 @@ class Dense(Layer):
     # The activation applied in the pass that adds the biases: a HiddenBlock without batch
     # normalisation sets its own, whose Activation layer then only keeps the output.
     fused_activation = "identity"
+    # Outputs per unit of the block: a maxout block's dense layer has one output per piece.
+    outputs_per_unit = 1
     role = "dense"
 
     def __init__(self, n_inputs, n_outputs):
@@ -139,7 +142,10 @@ class Dense(Layer):
         ]
 
     def reset_parameters(self, weight_init, activation, rng):
-        initialise_dense(self.weights, self.biases, weight_init, rng, activation)
+        initialise_dense(
+            self.weights, self.biases, weight_init, rng, activation,
+            fan_out=self.n_outputs // self.outputs_per_unit,
+        )
 
     def forward(self, X, training=False, rng=None):
         if training:
@@ -196,6 +202,8 @@ class Activation(Layer):
     role = "activation"
     # True when the previous layer applies this activation (set by HiddenBlock).
     fused = False
+    # Whether the previous layer's kernels can apply it: element-wise activations only.
+    fusable = True
 
     def __init__(self, name):
         self.name = name
@@ -213,6 +221,41 @@ class Activation(Layer):
     def backward(self, grad_output):
         _, multiply_derivative = ACTIVATIONS[self.name]
         return multiply_derivative(self._cache_output, grad_output)
+
+
+class Maxout(Layer):
+    """Maxout activation: each output unit is the largest of ``pieces`` consecutive inputs.
+
+    The activation of a maxout :class:`HiddenBlock`, after its dense layer (and batch
+    normalisation) of ``n_units * pieces`` outputs, piece ``p`` of unit ``j`` in column
+    ``j * pieces + p``. The backward pass sends each unit's gradient to its winning piece (the
+    first of tied ones). See ``skdeep._maxout``.
+
+    Parameters
+    ----------
+    pieces : int
+        Number of affine pieces per unit, at least 2.
+    """
+
+    role = "activation"
+    name = MAXOUT
+    # Not element-wise, so no kernel before it can apply it in its own pass.
+    fusable = False
+
+    def __init__(self, pieces):
+        self.pieces = pieces
+
+    def forward(self, X, training=False, rng=None):
+        if not training:
+            return maxout(X, self.pieces)
+        output, self._cache_winners = maxout_with_winners(X, self.pieces)
+        return output
+
+    def backward(self, grad_output):
+        winners = self._cache_winners
+        shape = (winners.shape[0], winners.shape[1] * self.pieces)
+        grad_input = self._reused("_cache_grad_input", shape, grad_output.dtype)
+        return maxout_backward(grad_output, winners, grad_input)
 
 
 class Dropout(Layer):
@@ -430,7 +473,8 @@ class HiddenBlock(Layer):
     Parameters
     ----------
     dense : Dense
-    activation : Activation
+    activation : Activation or Maxout
+        A maxout activation is not fused: it runs in a pass of its own.
     batch_norm : BatchNorm, default=None
         Normalises the dense layer's output before the activation.
     dropout : Dropout, default=None
@@ -447,8 +491,9 @@ class HiddenBlock(Layer):
         # As TiedDense marks its source: the parts learn how they are combined, here that the
         # activation runs in the last pass of the layer before it, while that layer's output is
         # in cache, rather than in a pass of its own.
-        (dense if batch_norm is None else batch_norm).fused_activation = activation.name
-        activation.fused = True
+        if activation.fusable:
+            (dense if batch_norm is None else batch_norm).fused_activation = activation.name
+            activation.fused = True
 
     def _named_sublayers(self):
         named = [
@@ -461,6 +506,11 @@ class HiddenBlock(Layer):
 
     def sublayers(self):
         return [layer for _, layer in self._named_sublayers()]
+
+    @property
+    def n_units(self):
+        """int: the block's output units (its dense layer has one output per maxout piece)."""
+        return self.dense.n_outputs // self.dense.outputs_per_unit
 
     @property
     def propagate(self):
@@ -515,26 +565,36 @@ def leaves(layer):
 
 
 def hidden_block(n_inputs, n_units, activation, *, batch_norm=False, batch_norm_momentum=0.9,
-                 dropout=0.0):
+                 dropout=0.0, maxout_pieces=2):
     """Build a :class:`HiddenBlock`: the one recipe for the MLPs' hidden layers and the encoders.
 
     Parameters
     ----------
     n_inputs, n_units : int
     activation : str
+        A key of :data:`skdeep.activations.ACTIVATIONS`, or ``'maxout'``.
     batch_norm : bool, default=False
     batch_norm_momentum : float, default=0.9
     dropout : float, default=0.0
         Rate of the block's dropout layer (0 adds none).
+    maxout_pieces : int, default=2
+        Pieces per unit of a maxout block: its dense layer (and batch normalisation) has
+        ``n_units * maxout_pieces`` outputs. Ignored by the other activations.
 
     Returns
     -------
     block : HiddenBlock
     """
+    pieces = maxout_pieces if activation == MAXOUT else 1
+    dense = Dense(n_inputs, n_units * pieces)
+    if pieces > 1:
+        dense.outputs_per_unit = pieces
     return HiddenBlock(
-        Dense(n_inputs, n_units),
-        Activation(activation),
-        batch_norm=BatchNorm(n_units, momentum=batch_norm_momentum) if batch_norm else None,
+        dense,
+        Maxout(pieces) if activation == MAXOUT else Activation(activation),
+        batch_norm=(
+            BatchNorm(n_units * pieces, momentum=batch_norm_momentum) if batch_norm else None
+        ),
         dropout=Dropout(dropout) if dropout > 0 else None,
     )
 

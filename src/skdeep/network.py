@@ -225,6 +225,7 @@ def build_mlp(
     batch_norm_momentum=0.9,
     dropout=(),
     input_dropout=0.0,
+    maxout_pieces=2,
     dtype=np.float64,
 ):
     """Build the layers of a multi-layer perceptron into a :class:`Network`.
@@ -244,6 +245,8 @@ def build_mlp(
     dropout : sequence of float, default=()
         One rate per hidden layer (0 adds no layer).
     input_dropout : float, default=0.0
+    maxout_pieces : int, default=2
+        Pieces per unit of maxout hidden layers (ignored by the other activations).
     dtype : numpy dtype, default=np.float64
 
     Returns
@@ -256,7 +259,7 @@ def build_mlp(
     for n_in, n_out, rate in zip(sizes[:-1], sizes[1:], rates):
         layers.append(hidden_block(
             n_in, n_out, activation, batch_norm=batch_norm,
-            batch_norm_momentum=batch_norm_momentum, dropout=rate,
+            batch_norm_momentum=batch_norm_momentum, dropout=rate, maxout_pieces=maxout_pieces,
         ))
     layers.append(Dense(sizes[-1], n_outputs))
     return Network(layers, dtype=dtype)
