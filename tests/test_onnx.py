@@ -24,8 +24,6 @@ from skdeep import (  # noqa: E402
     StackedAutoencoder,
 )
 from skdeep.activations import ACTIVATIONS  # noqa: E402
-from skdeep.layers import Activation, Dense, HiddenBlock  # noqa: E402
-from skdeep.network import Network  # noqa: E402
 
 # Tolerances. The graph runs the network's operations in its type, but onnxruntime's MatMul
 # (MLAS) sums its products in another order than BLAS, and its exp / tanh / sigmoid are other
@@ -160,24 +158,19 @@ def test_batch_norm_with_its_own_statistics(data, dtype, fold_batch_norm):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_maxout_block(data, dtype):
-    """A hand-built maxout block (3 units of 2 pieces) against its NumPy definition."""
+@pytest.mark.parametrize("batch_norm", [False, True])
+@pytest.mark.parametrize("pieces", [2, 3])
+def test_maxout_networks(data, pieces, batch_norm, dtype):
+    """Maxout blocks (Reshape + ReduceMax) give predict's labels, probabilities and values."""
     X = data[0].astype(dtype)
-    model = DeepMLPRegressor(**TINY).fit(X, data[1]["single"])
-    n_units, pieces = 3, 2
-    network = Network(
-        [HiddenBlock(Dense(N_FEATURES, n_units * pieces), Activation("maxout")),
-         Dense(n_units, 1)],
-        dtype=dtype,
-    )
-    network.params[...] = np.random.RandomState(2).normal(size=network.params.size)
-    model._network = network
-    block, output = network.layers
-    pre_activation = X @ block.dense.weights + block.dense.biases
-    hidden = pre_activation.reshape(N_SAMPLES, n_units, pieces).max(axis=2)
-    expected = hidden @ output.weights + output.biases
-    (values,) = run(skl2onnx.to_onnx(model, X[:1]), X).values()
-    assert_close(values, expected, dtype)
+    settings = dict(activation="maxout", maxout_pieces=pieces, batch_norm=batch_norm, **TINY)
+    classifier = DeepMLPClassifier(**settings).fit(X, data[1]["multiclass"])
+    outputs = run(skl2onnx.to_onnx(classifier, X[:1], options={"zipmap": False}), X)
+    np.testing.assert_array_equal(outputs["label"], classifier.predict(X))
+    assert_close(outputs["probabilities"], classifier.predict_proba(X), dtype)
+    regressor = DeepMLPRegressor(**settings).fit(X, data[1]["single"])
+    (values,) = run(skl2onnx.to_onnx(regressor, X[:1]), X).values()
+    assert_close(values.ravel(), regressor.predict(X), dtype)
 
 
 @pytest.mark.parametrize("zipmap", [True, False, "columns"])

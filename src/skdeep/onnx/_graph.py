@@ -122,27 +122,15 @@ ACTIVATION_NODES = {
 }
 
 
-def maxout_pieces(block, n_units):
-    """The number of pieces of each unit of a maxout ``block`` whose output has ``n_units``.
+def maxout_nodes(writer, X, block):
+    """``X.reshape(n, n_units, pieces).max(axis=2)`` of a maxout block.
 
-    The one place that knows how a maxout block is laid out: its dense layer has
-    ``n_units * pieces`` outputs, piece ``p`` of unit ``j`` in column ``j * pieces + p``.
+    A maxout block's dense layer has ``n_units * pieces`` outputs, piece ``p`` of unit ``j`` in
+    column ``j * pieces + p`` (:class:`skdeep.layers.Maxout`).
     """
-    pieces = getattr(block.activation, "pieces", None)
-    if pieces is None:
-        pieces, remainder = divmod(block.dense.n_outputs, n_units)
-        if remainder:
-            raise ValueError(
-                f"A maxout block with {block.dense.n_outputs} dense outputs cannot feed a "
-                f"layer of {n_units} inputs."
-            )
-    return pieces
-
-
-def maxout_nodes(writer, X, block, n_units):
-    """``X.reshape(n, n_units, pieces).max(axis=2)``."""
-    pieces = maxout_pieces(block, n_units)
-    shape = writer.constant("maxout_shape", [-1, n_units, pieces], dtype=np.int64)
+    shape = writer.constant(
+        "maxout_shape", [-1, block.n_units, block.activation.pieces], dtype=np.int64
+    )
     grouped = writer.node("Reshape", [X, shape], "pieces")
     # ReduceMax takes its axes as an input from opset 18, as an attribute before.
     if writer.container.target_opset >= 18:
@@ -161,14 +149,7 @@ def activation_nodes(writer, X, name):
     return ACTIVATION_NODES[name](writer, X)
 
 
-def _fan_in(layer):
-    """The number of inputs of ``layer``, or None for a layer without weights."""
-    if layer.role == "block":
-        return layer.dense.n_inputs
-    return getattr(layer, "n_inputs", None)
-
-
-def block_nodes(writer, X, block, next_fan_in, fold_batch_norm=True):
+def block_nodes(writer, X, block, fold_batch_norm=True):
     """``Dense -> [BatchNorm] -> activation`` of a hidden block (its dropout is the identity)."""
     norm = block.batch_norm
     if norm is not None and fold_batch_norm:
@@ -179,7 +160,7 @@ def block_nodes(writer, X, block, next_fan_in, fold_batch_norm=True):
         if norm is not None:
             X = batch_norm_nodes(writer, X, norm)
     if block.activation.name == "maxout":
-        return maxout_nodes(writer, X, block, next_fan_in)
+        return maxout_nodes(writer, X, block)
     return activation_nodes(writer, X, block.activation.name)
 
 
@@ -208,9 +189,7 @@ def forward_nodes(writer, X, network, start=None, stop=None, fold_batch_norm=Tru
     for index in indices:
         layer = layers[index]
         if layer.role == "block":
-            fan_ins = [_fan_in(later) for later in layers[index + 1 :]]
-            next_fan_in = next((n for n in fan_ins if n is not None), None)
-            X = block_nodes(writer, X, layer, next_fan_in, fold_batch_norm)
+            X = block_nodes(writer, X, layer, fold_batch_norm)
         elif layer.role in ("dense", "tied_dense"):
             X = affine(writer, X, layer.weights, layer.biases)
         elif layer.role == "activation":
