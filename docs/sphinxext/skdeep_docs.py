@@ -51,8 +51,10 @@ EXAMPLE_ORDER = [
     "plot_monitoring.py",
     "plot_dae_features.py",
     "plot_stacked_pretraining.py",
+    "plot_pretraining_mnist.py",
     "plot_mnist_filters.py",
     "plot_randomized_search.py",
+    "plot_grid_search_digits.py",
     "plot_dask_search.py",
     "plot_dask_streaming.py",
 ]

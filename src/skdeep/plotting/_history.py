@@ -94,8 +94,8 @@ class TrainingHistoryDisplay:
     Examples
     --------
     {example_opening("TrainingHistoryDisplay", "DeepMLPClassifier", target="y")}
-    >>> clf = DeepMLPClassifier(hidden_layer_sizes=(32,), early_stopping=True, max_iter=20,
-    ...                         random_state=0).fit(X / 16, y)
+    >>> clf = DeepMLPClassifier(hidden_layer_sizes=(32,), early_stopping=True,
+    ...                         max_iter=20, random_state=0).fit(X / 16, y)
     >>> display = TrainingHistoryDisplay.from_estimator(clf)
     >>> len(display.lines_) >= 2
     True
