@@ -57,7 +57,7 @@ print(f"best cross-validated accuracy {search.best_score_:.4f}")
 # %%
 # Every setting, best first
 # -------------------------
-# The table is ``cv_results_`` as a :class:`pandas.DataFrame`.
+# The table is ``cv_results_`` as a pandas ``DataFrame``.
 results = pd.DataFrame(search.cv_results_).sort_values("rank_test_score")
 columns = {
     "param_solver": "solver",
