@@ -31,6 +31,7 @@ version = release = skdeep.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
@@ -42,8 +43,10 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 root_doc = "index"
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py", "auto_examples/*.zip"]
+exclude_patterns = ["_build", "_inventories", "auto_examples/*.ipynb", "auto_examples/*.py", "auto_examples/*.zip"]
 default_role = "literal"
+# Every cross-reference must resolve: a name that links nowhere fails the -W build.
+nitpicky = True
 
 # -- autodoc, autosummary, numpydoc --------------------------------------------------------------
 autosummary_generate = True
@@ -52,6 +55,11 @@ autodoc_typehints = "none"
 # The class template lists the methods itself (docs/_templates/class.rst).
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
+
+# -- maths ---------------------------------------------------------------------------------------
+# MathJax is shipped in docs/_static/mathjax/ (see the README there): a local or offline build
+# renders every formula, where the default, a CDN, leaves raw TeX on the page.
+mathjax_path = "mathjax/tex-chtml.js"
 
 # -- MyST (architecture.md and scaling.md are written in Markdown) -----------------------------
 myst_heading_anchors = 3
@@ -72,6 +80,8 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "remove_config_comments": True,
     "matplotlib_animations": False,
+    # Figures are also written at twice the resolution, for high-density screens.
+    "image_srcset": ["2x"],
 }
 # The examples multiply small matrices (mini-batches of a few dozen rows), where a multi-threaded
 # BLAS spends more time synchronising its threads than computing -- several times more CPU on a
@@ -91,3 +101,24 @@ html_theme_options = {
 }
 html_sidebars = {"index": [], "coming_from_sklearn": []}
 html_show_sourcelink = True
+
+# -- intersphinx ---------------------------------------------------------------------------------
+# Links point at the projects' online docs, but the inventories are read from docs/_inventories/,
+# so the build needs no network (CI's machines reach package registries only). See
+# docs/_inventories/README.md for where each file comes from and how to refresh it.
+intersphinx_mapping = {
+    name: (url, str(HERE / "_inventories" / f"{name}.inv"))
+    for name, url in {
+        "python": "https://docs.python.org/3/",
+        "sklearn": "https://scikit-learn.org/stable/",
+        # Names new since sklearn.inv (1.2), linked to the docs of the version installed here.
+        "sklearn_recent": "https://scikit-learn.org/1.9/",
+        "numpy": "https://numpy.org/doc/stable/",
+        "scipy": "https://docs.scipy.org/doc/scipy/",
+        "joblib": "https://joblib.readthedocs.io/en/stable/",
+        "dask": "https://docs.dask.org/en/stable/",
+        "distributed": "https://distributed.dask.org/en/stable/",
+        "dask_ml": "https://ml.dask.org/",
+        "matplotlib": "https://matplotlib.org/stable/",
+    }.items()
+}

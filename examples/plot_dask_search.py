@@ -38,7 +38,9 @@ from sklearn.model_selection import HalvingRandomSearchCV, train_test_split
 from skdeep import DeepMLPClassifier
 
 X, y = load_digits(return_X_y=True)
-X_train, X_test, y_train, y_test = train_test_split(X / 16, y, stratify=y, random_state=0)
+X_train, X_test, y_train, y_test = train_test_split(
+    X / 16, y, stratify=y, random_state=0
+)
 
 
 def blas_threads():
@@ -64,10 +66,15 @@ def blas_threads():
 
 if __name__ == "__main__":
     cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
         dashboard_address=None,
     )
-    client = Client(cluster)  # on a real cluster: client = Client("tcp://scheduler:8786")
+    client = Client(
+        cluster
+    )  # on a real cluster: client = Client("tcp://scheduler:8786")
     print(client)
     print("BLAS threads in each worker:", client.run(blas_threads))
 
@@ -100,23 +107,29 @@ search = HalvingRandomSearchCV(
 
 if __name__ == "__main__":
     start = time.perf_counter()
-    # Inside this block every joblib-parallel loop of scikit-learn sends its work to the
-    # cluster; GridSearchCV and RandomizedSearchCV run there the same way. A few epochs are
-    # not meant to converge; scikit-learn passes the warning filter on to the workers.
+    # Inside this block every joblib-parallel loop of scikit-learn sends its work to
+    # the cluster; GridSearchCV and RandomizedSearchCV run there the same way. A few
+    # epochs are not meant to converge; scikit-learn passes the warning filter on to
+    # the workers.
     with joblib.parallel_backend("dask"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(X_train, y_train)
-    print(f"searched in {time.perf_counter() - start:.1f} s: candidates per round"
-          f" {search.n_candidates_}, epochs per round {search.n_resources_}")
+    print(
+        f"searched in {time.perf_counter() - start:.1f} s: candidates per round"
+        f" {search.n_candidates_}, epochs per round {search.n_resources_}"
+    )
     print("best:", search.best_params_)
-    print(f"cross-validated accuracy {search.best_score_:.4f},"
-          f" held-out accuracy {search.best_estimator_.score(X_test, y_test):.4f}")
+    print(
+        f"cross-validated accuracy {search.best_score_:.4f},"
+        f" held-out accuracy {search.best_estimator_.score(X_test, y_test):.4f}"
+    )
 
 # %%
 # Each candidate's cross-validated accuracy after each round: most are dropped after 3 epochs.
 
+
 def setting(params):
-    """A candidate's hyperparameters without the resource, which grows from round to round."""
+    """A candidate's hyperparameters without the resource (it grows every round)."""
     return str({name: value for name, value in params.items() if name != "max_iter"})
 
 
@@ -129,8 +142,15 @@ if __name__ == "__main__":
         epochs = np.asarray(results["n_resources"])[rows]
         scores = np.asarray(results["mean_test_score"])[rows]
         best = candidate == setting(search.best_params_)
-        ax.plot(epochs, scores, "o-", color="C3" if best else "0.6", lw=2 if best else 1,
-                zorder=3 if best else 2, label="best setting" if best else None)
+        ax.plot(
+            epochs,
+            scores,
+            "o-",
+            color="C3" if best else "0.6",
+            lw=2 if best else 1,
+            zorder=3 if best else 2,
+            label="best setting" if best else None,
+        )
     ax.set_xscale("log", base=3)
     ax.set_xticks(search.n_resources_, [str(n) for n in search.n_resources_])
     ax.set_xlabel("training epochs (max_iter)")

@@ -59,8 +59,8 @@ X_train, X_test, y_train, y_test = train_test_split(
 def shifted(images, rng):
     """Move each 28x28 image by up to two pixels in each direction.
 
-    ``np.roll`` wraps pixels around the edges; MNIST digits sit inside a 20x20 box in the middle
-    of the image, so only blank border pixels wrap.
+    ``np.roll`` wraps pixels around the edges; MNIST digits sit inside a 20x20 box
+    in the middle of the image, so only blank border pixels wrap.
     """
     images = images.reshape(-1, 28, 28)
     moved = np.empty_like(images)
@@ -73,13 +73,17 @@ def shifted(images, rng):
 
 
 def write_training_set(directory, rng):
-    """Write ``N_ROWS`` augmented digits to ``X.npy`` and ``y.npy``, one chunk at a time.
+    """Write ``N_ROWS`` augmented digits to ``X.npy`` and ``y.npy``, chunk by chunk.
 
-    Rows are drawn at random, so that every chunk looks like the whole dataset: stochastic
-    training on one chunk after another needs the chunks shuffled, as they are here.
+    Rows are drawn at random, so that every chunk looks like the whole dataset:
+    stochastic training on one chunk after another needs the chunks shuffled, as
+    they are here.
     """
     X_file = np.lib.format.open_memmap(
-        directory / "X.npy", mode="w+", dtype=np.float32, shape=(N_ROWS, X_train.shape[1])
+        directory / "X.npy",
+        mode="w+",
+        dtype=np.float32,
+        shape=(N_ROWS, X_train.shape[1]),
     )
     y_file = np.lib.format.open_memmap(
         directory / "y.npy", mode="w+", dtype=np.int64, shape=(N_ROWS,)
@@ -102,9 +106,9 @@ def write_training_set(directory, rng):
 # guarded by ``if __name__ == "__main__":``.
 
 if __name__ == "__main__":
-    # The workers run a single-threaded BLAS (Dask's nanny sets OMP_NUM_THREADS=1 and friends);
-    # so does this process until the end, so that the three ways of training below compare
-    # like with like.
+    # The workers run a single-threaded BLAS (Dask's nanny sets OMP_NUM_THREADS=1 and
+    # friends); so does this process until the end, so that the three ways of
+    # training below compare like with like.
     one_blas_thread = threadpool_limits(limits=1)
     workspace = tempfile.TemporaryDirectory()
     directory = Path(workspace.name)
@@ -131,8 +135,10 @@ if __name__ == "__main__":
             rows = slice(block, block + CHUNK_ROWS)
             local.partial_fit(X_disk[rows], y_disk[rows], classes=classes)
         local_accuracy.append(local.score(X_test, y_test))
-    print(f"memory map, {EPOCHS} epochs in {time.perf_counter() - start:.1f} s:"
-          f" test accuracy {local_accuracy[-1]:.4f}")
+    print(
+        f"memory map, {EPOCHS} epochs in {time.perf_counter() - start:.1f} s:"
+        f" test accuracy {local_accuracy[-1]:.4f}"
+    )
 
 # %%
 # A Dask cluster: ``Incremental`` over a chunked dask array
@@ -144,10 +150,15 @@ if __name__ == "__main__":
 
 if __name__ == "__main__":
     cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
         dashboard_address=None,
     )
-    client = Client(cluster)  # on a real cluster: client = Client("tcp://scheduler:8786")
+    client = Client(
+        cluster
+    )  # on a real cluster: client = Client("tcp://scheduler:8786")
 
     X_chunked = dask_array_from_npy(directory / "X.npy", CHUNK_ROWS)
     y_chunked = dask_array_from_npy(directory / "y.npy", CHUNK_ROWS)
@@ -155,14 +166,18 @@ if __name__ == "__main__":
 
     start = time.perf_counter()
     streamed = Incremental(
-        DeepMLPClassifier(hidden_layer_sizes=(256, 128), random_state=0), random_state=0
+        DeepMLPClassifier(hidden_layer_sizes=(256, 128), random_state=0),
+        random_state=0,
     )
     streamed_accuracy = []
     for epoch in range(EPOCHS):
         streamed.partial_fit(X_chunked, y_chunked, classes=classes)
         streamed_accuracy.append(streamed.estimator_.score(X_test, y_test))
-    print(f"Incremental on the cluster, {EPOCHS} epochs in {time.perf_counter() - start:.1f} s:"
-          f" test accuracy {streamed_accuracy[-1]:.4f}")
+    seconds = time.perf_counter() - start
+    print(
+        f"Incremental on the cluster, {EPOCHS} epochs in {seconds:.1f} s:"
+        f" test accuracy {streamed_accuracy[-1]:.4f}"
+    )
 
 # %%
 # The same model fitted in memory, for comparison (possible here only because this dataset is
@@ -170,20 +185,28 @@ if __name__ == "__main__":
 
 if __name__ == "__main__":
     start = time.perf_counter()
-    in_memory = DeepMLPClassifier(hidden_layer_sizes=(256, 128), max_iter=EPOCHS, random_state=0)
+    in_memory = DeepMLPClassifier(
+        hidden_layer_sizes=(256, 128), max_iter=EPOCHS, random_state=0
+    )
     with warnings.catch_warnings():
         # A few epochs are not meant to converge.
         warnings.simplefilter("ignore", ConvergenceWarning)
         in_memory.fit(np.load(directory / "X.npy"), np.load(directory / "y.npy"))
     in_memory_accuracy = in_memory.score(X_test, y_test)
-    print(f"in-memory fit, {EPOCHS} epochs in {time.perf_counter() - start:.1f} s:"
-          f" test accuracy {in_memory_accuracy:.4f}")
+    print(
+        f"in-memory fit, {EPOCHS} epochs in {time.perf_counter() - start:.1f} s:"
+        f" test accuracy {in_memory_accuracy:.4f}"
+    )
 
     fig, ax = plt.subplots(figsize=(6.5, 4))
     epochs = np.arange(1, EPOCHS + 1)
     ax.plot(epochs, local_accuracy, "o-", label="partial_fit over a memory map")
-    ax.plot(epochs, streamed_accuracy, "s--", label="dask_ml Incremental on the cluster")
-    ax.axhline(in_memory_accuracy, color="0.4", ls=":", label="fit in memory (final)")
+    ax.plot(
+        epochs, streamed_accuracy, "s--", label="dask_ml Incremental on the cluster"
+    )
+    ax.axhline(
+        in_memory_accuracy, color="0.4", ls=":", label="fit in memory (final)"
+    )
     ax.set_xticks(epochs)
     ax.set_xlabel("epoch")
     ax.set_ylabel("test accuracy")
@@ -203,7 +226,8 @@ if __name__ == "__main__":
 
 if __name__ == "__main__":
     features = Incremental(
-        DenoisingAutoencoderTransformer(n_components=64, random_state=0), random_state=0
+        DenoisingAutoencoderTransformer(n_components=64, random_state=0),
+        random_state=0,
     )
     for epoch in range(2):
         features.partial_fit(X_chunked)
@@ -214,7 +238,10 @@ if __name__ == "__main__":
         dtype=X_chunked.dtype,
     )
     print(codes)
-    print("mean code over all rows (first 6 features):", codes.mean(axis=0)[:6].compute().round(3))
+    print(
+        "mean code over all rows (first 6 features):",
+        codes.mean(axis=0)[:6].compute().round(3),
+    )
     print(f"test reconstruction loss {-autoencoder.score(X_test):.2f}")
 
     client.close()

@@ -36,30 +36,47 @@ n_epochs = 40
 # ----------------------------------
 # ``anneal_dropout=True`` lowers the rates linearly to zero over ``max_iter`` epochs, so the
 # network is regularised early and fine-tuned without noise at the end.
-common = dict(hidden_layer_sizes=(256, 256), learning_rate_init=0.001, batch_size=50,
-              max_iter=n_epochs, random_state=0)
+common = dict(
+    hidden_layer_sizes=(256, 256),
+    learning_rate_init=0.001,
+    batch_size=50,
+    max_iter=n_epochs,
+    random_state=0,
+)
 networks = {
     "no dropout": DeepMLPClassifier(**common),
-    "dropout=0.5, input_dropout=0.2": DeepMLPClassifier(**common, dropout=0.5,
-                                                         input_dropout=0.2),
-    "the same, annealed": DeepMLPClassifier(**common, dropout=0.5, input_dropout=0.2,
-                                            anneal_dropout=True),
+    "dropout=0.5, input_dropout=0.2": DeepMLPClassifier(
+        **common, dropout=0.5, input_dropout=0.2
+    ),
+    "the same, annealed": DeepMLPClassifier(
+        **common, dropout=0.5, input_dropout=0.2, anneal_dropout=True
+    ),
 }
 
-curves = {name: {"train loss": [], "valid loss": [], "train acc": [], "valid acc": []}
-          for name in networks}
+curves = {
+    name: {"train loss": [], "valid loss": [], "train acc": [], "valid acc": []}
+    for name in networks
+}
 for name, clf in networks.items():
     for epoch in range(n_epochs):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             clf.partial_fit(X_train, y_train, classes=classes)
-        for split, (X_split, y_split) in {"train": (X_train, y_train),
-                                          "valid": (X_valid, y_valid)}.items():
+        for split, (X_split, y_split) in {
+            "train": (X_train, y_train),
+            "valid": (X_valid, y_valid),
+        }.items():
             proba = clf.predict_proba(X_split)
-            curves[name][f"{split} loss"].append(log_loss(y_split, proba, labels=classes))
-            curves[name][f"{split} acc"].append(np.mean(classes[proba.argmax(1)] == y_split))
-    print(f"{name:<32} best validation loss {min(curves[name]['valid loss']):.3f}, "
-          f"final validation accuracy {curves[name]['valid acc'][-1]:.3f}")
+            curves[name][f"{split} loss"].append(
+                log_loss(y_split, proba, labels=classes)
+            )
+            curves[name][f"{split} acc"].append(
+                np.mean(classes[proba.argmax(1)] == y_split)
+            )
+    print(
+        f"{name:<32} best validation loss {min(curves[name]['valid loss']):.3f}, "
+        f"final validation accuracy {curves[name]['valid acc'][-1]:.3f}"
+    )
 
 # %%
 # Train and validation curves
@@ -71,8 +88,12 @@ for colour, (name, curve) in zip(["C3", "C0", "C2"], curves.items()):
     ax_train.plot(epochs, curve["train loss"], color=colour, label=name)
     ax_acc.plot(epochs, curve["valid acc"], color=colour, label=name)
 ax_valid.set(xlabel="epoch", ylabel="log-loss", title="Validation log-loss")
-ax_train.set(xlabel="epoch", ylabel="log-loss", yscale="log", title="Training log-loss")
-ax_acc.set(xlabel="epoch", ylabel="accuracy", ylim=(0.85, 0.95), title="Validation accuracy")
+ax_train.set(
+    xlabel="epoch", ylabel="log-loss", yscale="log", title="Training log-loss"
+)
+ax_acc.set(
+    xlabel="epoch", ylabel="accuracy", ylim=(0.85, 0.95), title="Validation accuracy"
+)
 ax_valid.set_ylim(0.2, 0.6)
 ax_valid.legend()
 fig.tight_layout()

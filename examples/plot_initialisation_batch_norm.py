@@ -70,11 +70,19 @@ for name, clf in fitted.items():
     epochs = np.arange(1, clf.n_iter_ + 1)
     ax_loss.plot(epochs, clf.loss_curve_, label=name)
     ax_score.plot(epochs, clf.validation_scores_, label=name)
-ax_loss.axhline(np.log(10), color="grey", linestyle=":", label="log(10): uniform guess")
-ax_loss.set(xlabel="epoch", ylabel="training loss", yscale="log", title="Training loss")
-ax_score.set(xlabel="epoch", ylabel="accuracy", ylim=(0, 1), title="Validation accuracy")
+ax_loss.axhline(
+    np.log(10), color="grey", linestyle=":", label="log(10): uniform guess"
+)
+ax_loss.set(
+    xlabel="epoch", ylabel="training loss", yscale="log", title="Training loss"
+)
+ax_score.set(
+    xlabel="epoch", ylabel="accuracy", ylim=(0, 1), title="Validation accuracy"
+)
 ax_loss.legend(fontsize="small")
-fig.suptitle("Five logistic hidden layers of 100 units, SGD with momentum, 2,000 MNIST digits")
+fig.suptitle(
+    "Five logistic hidden layers of 100 units, SGD with momentum, 2,000 MNIST digits"
+)
 fig.tight_layout()
 plt.show()
 
@@ -97,4 +105,6 @@ with warnings.catch_warnings():
     population.fit(X_train, y_train)
 running = fitted["weight_init='auto', batch_norm=True"]
 print(f"running averages:       test accuracy {running.score(X_test, y_test):.3f}")
-print(f"population statistics:  test accuracy {population.score(X_test, y_test):.3f}")
+print(
+    f"population statistics:  test accuracy {population.score(X_test, y_test):.3f}"
+)

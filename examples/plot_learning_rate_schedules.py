@@ -37,7 +37,15 @@ X_test, y_test = X[-2000:], y[-2000:]
 # react to the validation accuracy, so for them a plateau is 3 epochs without an improvement:
 # ``'adaptive'`` then divides the rate by 5, ``'newbob'`` starts halving it every epoch and
 # stops training at its next plateau.
-schedules = ["constant", "invscaling", "exponential", "step", "cosine", "adaptive", "newbob"]
+schedules = [
+    "constant",
+    "invscaling",
+    "exponential",
+    "step",
+    "cosine",
+    "adaptive",
+    "newbob",
+]
 common = dict(
     hidden_layer_sizes=(128,),
     solver="sgd",
@@ -56,10 +64,13 @@ for schedule in schedules:
     patience = 3 if schedule in ("adaptive", "newbob") else "inf"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = DeepMLPClassifier(learning_rate=schedule, n_iter_no_change=patience, **common)
+        clf = DeepMLPClassifier(
+            learning_rate=schedule, n_iter_no_change=patience, **common
+        )
         clf.fit(X_train, y_train)
     fitted[schedule] = clf
-    print(f"{schedule:<12} {clf.n_iter_:>3} epochs, test accuracy {clf.score(X_test, y_test):.3f}")
+    accuracy = clf.score(X_test, y_test)
+    print(f"{schedule:<12} {clf.n_iter_:>3} epochs, test accuracy {accuracy:.3f}")
 
 # %%
 # The rate of each epoch
@@ -76,9 +87,12 @@ for schedule, clf in fitted.items():
     rates = [record["learning_rate"] for record in clf.history_]
     ax_rate.plot(epochs, rates, label=schedule, **style)
     ax_score.plot(epochs, clf.validation_scores_, label=schedule, **style)
-ax_rate.set(xlabel="epoch", ylabel="learning rate", yscale="log", title="Learning rate")
-ax_score.set(xlabel="epoch", ylabel="accuracy", ylim=(0.88, 0.96),
-             title="Validation accuracy")
+ax_rate.set(
+    xlabel="epoch", ylabel="learning rate", yscale="log", title="Learning rate"
+)
+ax_score.set(
+    xlabel="epoch", ylabel="accuracy", ylim=(0.88, 0.96), title="Validation accuracy"
+)
 ax_rate.legend(title="learning_rate")
 fig.tight_layout()
 plt.show()

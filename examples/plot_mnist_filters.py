@@ -38,15 +38,21 @@ X_test = digits.data[-1000:]
 # Masking noise zeroes 40% of the pixels of every training image; the target stays the clean
 # image. With inputs in [0, 1] the reconstruction loss is the Bernoulli cross-entropy.
 dae = DenoisingAutoencoderTransformer(
-    n_components=100, activation="logistic", noise="masking", noise_level=0.4,
-    learning_rate_init=0.01, max_iter=30, random_state=0,
+    n_components=100,
+    activation="logistic",
+    noise="masking",
+    noise_level=0.4,
+    learning_rate_init=0.01,
+    max_iter=30,
+    random_state=0,
 )
 clf = DeepMLPClassifier(hidden_layer_sizes=(100,), max_iter=30, random_state=0)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
     dae.fit(X_train)
     clf.fit(X_train, y_train)
-print(f"reconstruction loss per image: {-dae.score(X_test):.1f} (cross-entropy, in nats)")
+loss = -dae.score(X_test)
+print(f"reconstruction loss per image: {loss:.1f} (cross-entropy, in nats)")
 
 # %%
 # Filters
@@ -54,10 +60,20 @@ print(f"reconstruction loss per image: {-dae.score(X_test):.1f} (cross-entropy, 
 # ``FilterGridDisplay.from_estimator`` takes the rows of ``components_`` of the autoencoder and
 # the columns of ``coefs_[0]`` of the classifier. Each image has its own grey scale.
 fig, (ax_dae, ax_clf) = plt.subplots(1, 2, figsize=(11, 5.8))
-FilterGridDisplay.from_estimator(dae, image_shape=(28, 28), n_filters=64, ax=ax_dae,
-                                 name="Denoising autoencoder (no labels)")
-FilterGridDisplay.from_estimator(clf, image_shape=(28, 28), n_filters=64, ax=ax_clf,
-                                 name="MLP classifier (trained on labels)")
+FilterGridDisplay.from_estimator(
+    dae,
+    image_shape=(28, 28),
+    n_filters=64,
+    ax=ax_dae,
+    name="Denoising autoencoder (no labels)",
+)
+FilterGridDisplay.from_estimator(
+    clf,
+    image_shape=(28, 28),
+    n_filters=64,
+    ax=ax_clf,
+    name="MLP classifier (trained on labels)",
+)
 plt.show()
 
 # %%
@@ -74,11 +90,23 @@ plt.show()
 # autoencoder trains with, from :mod:`skdeep.noise`.
 masked = masking(X_test[:10], 0.5, np.random.default_rng(0))
 fig, (ax_clean, ax_masked) = plt.subplots(2, 1, figsize=(10, 4.6))
-ReconstructionDisplay.from_estimator(dae, X_test, image_shape=(28, 28), n_images=10,
-                                     ax=ax_clean, name="Clean test digits")
-ReconstructionDisplay.from_estimator(dae, masked, image_shape=(28, 28), n_images=10,
-                                     ax=ax_masked, labels=("masked", "reconstruction"),
-                                     name="Half of the pixels masked")
+ReconstructionDisplay.from_estimator(
+    dae,
+    X_test,
+    image_shape=(28, 28),
+    n_images=10,
+    ax=ax_clean,
+    name="Clean test digits",
+)
+ReconstructionDisplay.from_estimator(
+    dae,
+    masked,
+    image_shape=(28, 28),
+    n_images=10,
+    ax=ax_masked,
+    labels=("masked", "reconstruction"),
+    name="Half of the pixels masked",
+)
 plt.show()
 
 # %%

@@ -42,8 +42,9 @@ common = dict(hidden_layer_sizes=(64, 64), batch_size=64, random_state=0)
 n_epochs = 40
 curves = {}
 for solver, rate in learning_rates.items():
-    clf = DeepMLPClassifier(solver=solver, learning_rate_init=rate, max_iter=n_epochs,
-                            **common)
+    clf = DeepMLPClassifier(
+        solver=solver, learning_rate_init=rate, max_iter=n_epochs, **common
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)
@@ -74,10 +75,24 @@ print(f"lbfgs     final training loss {lbfgs_losses[-1]:.4f}")
 # -----------
 fig, ax = plt.subplots(figsize=(8, 5))
 for solver, curve in curves.items():
-    ax.plot(range(1, len(curve) + 1), curve, label=f"{solver} ({learning_rates[solver]:g})")
-ax.plot(lbfgs_iterations, lbfgs_losses, "k--o", markersize=3, label="lbfgs (per iteration)")
-ax.set(xlabel="epoch (L-BFGS: iteration)", ylabel="training loss", yscale="log",
-       title="Two hidden layers of 64 relu units on digits")
+    ax.plot(
+        range(1, len(curve) + 1),
+        curve,
+        label=f"{solver} ({learning_rates[solver]:g})",
+    )
+ax.plot(
+    lbfgs_iterations,
+    lbfgs_losses,
+    "k--o",
+    markersize=3,
+    label="lbfgs (per iteration)",
+)
+ax.set(
+    xlabel="epoch (L-BFGS: iteration)",
+    ylabel="training loss",
+    yscale="log",
+    title="Two hidden layers of 64 relu units on digits",
+)
 ax.legend(title="solver (learning_rate_init)", ncol=2, loc="lower left")
 fig.tight_layout()
 plt.show()

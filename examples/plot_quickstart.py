@@ -29,7 +29,9 @@ from skdeep import DeepMLPClassifier
 from skdeep.plotting import TrainingHistoryDisplay
 
 X, y = load_digits(return_X_y=True)
-X_train, X_test, y_train, y_test = train_test_split(X / 16, y, stratify=y, random_state=0)
+X_train, X_test, y_train, y_test = train_test_split(
+    X / 16, y, stratify=y, random_state=0
+)
 
 # %%
 # Three models
@@ -59,14 +61,18 @@ for name, model in models.items():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X_train, y_train)
     results[name] = (model.score(X_test, y_test), time.perf_counter() - start)
-    print(f"{name:<46} test accuracy {results[name][0]:.3f}   fit {results[name][1]:.1f} s")
+    accuracy, seconds = results[name]
+    print(f"{name:<46} test accuracy {accuracy:.3f}   fit {seconds:.1f} s")
 
 # %%
 # The fitted attributes are scikit-learn's too: ``loss_curve_``, ``coefs_``, ``n_iter_``, ...
 # and so are their values: the first two fits are one model, equal to rounding.
 sklearn_model, deep = models["MLPClassifier"], models["DeepMLPClassifier"]
 print([w.shape for w in deep.coefs_], deep.n_iter_, round(deep.loss_, 4))
-largest = max(abs(mine - theirs).max() for mine, theirs in zip(deep.coefs_, sklearn_model.coefs_))
+largest = max(
+    abs(mine - theirs).max()
+    for mine, theirs in zip(deep.coefs_, sklearn_model.coefs_)
+)
 same = (deep.predict(X_test) == sklearn_model.predict(X_test)).all()
 print(f"largest weight difference: {largest:.1e}; same test predictions: {same}")
 
@@ -75,7 +81,9 @@ print(f"largest weight difference: {largest:.1e}; same test predictions: {same}"
 # ----------------------------
 # ``TrainingHistoryDisplay.from_estimator`` reads ``loss_curve_`` from any of them, including
 # scikit-learn's estimator; drawing all three on one axes compares the fits.
-fig, (ax_loss, ax_accuracy) = plt.subplots(1, 2, figsize=(11, 4), width_ratios=(1, 1))
+fig, (ax_loss, ax_accuracy) = plt.subplots(
+    1, 2, figsize=(11, 4), width_ratios=(1, 1)
+)
 for name, model in models.items():
     TrainingHistoryDisplay.from_estimator(model, ax=ax_loss, name=name)
 ax_loss.set_yscale("log")
@@ -83,14 +91,25 @@ ax_loss.set_title("Training loss per epoch")
 ax_loss.legend(fontsize="small", loc="lower left")
 
 names = list(results)
-ax_accuracy.barh(names, [results[name][0] for name in names], color=["C0", "C1", "C2"])
+ax_accuracy.barh(
+    names, [results[name][0] for name in names], color=["C0", "C1", "C2"]
+)
 for row, name in enumerate(names):
     accuracy, seconds = results[name]
-    ax_accuracy.text(accuracy - 0.005, row, f"{accuracy:.3f} ({seconds:.1f} s)", ha="right",
-                     va="center", color="white")
+    ax_accuracy.text(
+        accuracy - 0.005,
+        row,
+        f"{accuracy:.3f} ({seconds:.1f} s)",
+        ha="right",
+        va="center",
+        color="white",
+    )
 ax_accuracy.set_xlim(0.9, 1.0)
-ax_accuracy.set_yticks(range(len(names)), [name.replace(", ", ",\n", 1) for name in names],
-                       fontsize="small")
+ax_accuracy.set_yticks(
+    range(len(names)),
+    [name.replace(", ", ",\n", 1) for name in names],
+    fontsize="small",
+)
 ax_accuracy.invert_yaxis()
 ax_accuracy.set_title("Test accuracy (fit time)")
 fig.tight_layout()

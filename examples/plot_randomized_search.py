@@ -24,7 +24,9 @@ from sklearn.model_selection import RandomizedSearchCV, train_test_split
 from skdeep import DeepMLPClassifier
 
 X, y = load_digits(return_X_y=True)
-X_train, X_test, y_train, y_test = train_test_split(X / 16, y, stratify=y, random_state=0)
+X_train, X_test, y_train, y_test = train_test_split(
+    X / 16, y, stratify=y, random_state=0
+)
 
 # %%
 # The search space
@@ -53,11 +55,15 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
     search.fit(X_train, y_train)
 
-best = {name: round(value, 5) if isinstance(value, float) else value
-        for name, value in search.best_params_.items()}
+best = {
+    name: round(value, 5) if isinstance(value, float) else value
+    for name, value in search.best_params_.items()
+}
 print("best settings:", best)
-print(f"cross-validated accuracy {search.best_score_:.3f}, "
-      f"test accuracy {search.score(X_test, y_test):.3f}")
+print(
+    f"cross-validated accuracy {search.best_score_:.3f}, "
+    f"test accuracy {search.score(X_test, y_test):.3f}"
+)
 
 # %%
 # The ten best settings
@@ -74,14 +80,26 @@ print(results[columns].head(10).to_string(index=False, float_format="{:.3g}".for
 # search suit it.
 fig, (ax_rate, ax_norm) = plt.subplots(1, 2, figsize=(11, 4), width_ratios=(3, 2))
 for solver, group in results.groupby("param_solver"):
-    ax_rate.scatter(group["param_learning_rate_init"].astype(float), group["mean_test_score"],
-                    label=solver, s=40)
-ax_rate.set(xscale="log", xlabel="learning_rate_init", ylabel="mean cross-validated accuracy",
-            title="Accuracy against learning rate, by solver")
+    ax_rate.scatter(
+        group["param_learning_rate_init"].astype(float),
+        group["mean_test_score"],
+        label=solver,
+        s=40,
+    )
+ax_rate.set(
+    xscale="log",
+    xlabel="learning_rate_init",
+    ylabel="mean cross-validated accuracy",
+    title="Accuracy against learning rate, by solver",
+)
 ax_rate.legend(title="solver")
-scores_by_norm = [results.loc[results["param_batch_norm"] == flag, "mean_test_score"]
-                  for flag in (False, True)]
+scores_by_norm = [
+    results.loc[results["param_batch_norm"] == flag, "mean_test_score"]
+    for flag in (False, True)
+]
 ax_norm.boxplot(scores_by_norm, tick_labels=["batch_norm=False", "batch_norm=True"])
-ax_norm.set(ylabel="mean cross-validated accuracy", title="Effect of batch normalisation")
+ax_norm.set(
+    ylabel="mean cross-validated accuracy", title="Effect of batch normalisation"
+)
 fig.tight_layout()
 plt.show()

@@ -37,8 +37,14 @@ X_test, y_test = X[-3000:], y[-3000:]
 # The same greedy procedure as ``pretraining='denoising'``, run by hand on 5,000 further digits
 # whose labels we pretend not to have. Its layer sizes must match ``hidden_layer_sizes``.
 stack = StackedAutoencoder(
-    hidden_layer_sizes=(256, 256, 256), activation="logistic", noise="masking",
-    noise_level=0.3, solver="sgd", learning_rate_init=0.05, batch_size=50, max_iter=5,
+    hidden_layer_sizes=(256, 256, 256),
+    activation="logistic",
+    noise="masking",
+    noise_level=0.3,
+    solver="sgd",
+    learning_rate_init=0.05,
+    batch_size=50,
+    max_iter=5,
     random_state=0,
 )
 with warnings.catch_warnings():
@@ -72,7 +78,9 @@ fitted = {}
 for name, pretraining in settings.items():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fitted[name] = DeepMLPClassifier(pretraining=pretraining, **common).fit(X_train, y_train)
+        fitted[name] = DeepMLPClassifier(pretraining=pretraining, **common).fit(
+            X_train, y_train
+        )
     print(f"{name:<28} test error {1 - fitted[name].score(X_test, y_test):.3f}")
 
 # %%
@@ -81,8 +89,12 @@ for name, pretraining in settings.items():
 fig, (ax_loss, ax_error) = plt.subplots(1, 2, figsize=(11, 4), width_ratios=(3, 2))
 for name, clf in fitted.items():
     ax_loss.plot(np.arange(1, clf.n_iter_ + 1), clf.loss_curve_, label=name)
-ax_loss.set(xlabel="fine-tuning epoch", ylabel="training loss", yscale="log",
-            title="Fine-tuning loss")
+ax_loss.set(
+    xlabel="fine-tuning epoch",
+    ylabel="training loss",
+    yscale="log",
+    title="Fine-tuning loss",
+)
 ax_loss.legend(title="pretraining")
 errors = [1 - clf.score(X_test, y_test) for clf in fitted.values()]
 ax_error.barh(list(fitted), errors, color=[f"C{i}" for i in range(len(fitted))])

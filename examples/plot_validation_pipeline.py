@@ -31,12 +31,19 @@ from sklearn.preprocessing import StandardScaler
 from skdeep import DeepMLPClassifier
 
 X, y = load_breast_cancer(return_X_y=True)
-X_train, X_rest, y_train, y_rest = train_test_split(X, y, test_size=0.5, stratify=y,
-                                                    random_state=0)
-X_valid, X_test, y_valid, y_test = train_test_split(X_rest, y_rest, test_size=0.5,
-                                                    stratify=y_rest, random_state=0)
-settings = dict(hidden_layer_sizes=(32,), learning_rate_init=0.01, early_stopping=True,
-                max_iter=100, random_state=0)
+X_train, X_rest, y_train, y_rest = train_test_split(
+    X, y, test_size=0.5, stratify=y, random_state=0
+)
+X_valid, X_test, y_valid, y_test = train_test_split(
+    X_rest, y_rest, test_size=0.5, stratify=y_rest, random_state=0
+)
+settings = dict(
+    hidden_layer_sizes=(32,),
+    learning_rate_init=0.01,
+    early_stopping=True,
+    max_iter=100,
+    random_state=0,
+)
 
 # %%
 # Three fits of one model
@@ -47,20 +54,31 @@ settings = dict(hidden_layer_sizes=(32,), learning_rate_init=0.01, early_stoppin
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
     with sklearn.config_context(enable_metadata_routing=True):
-        network = DeepMLPClassifier(**settings).set_fit_request(X_val=True, y_val=True)
-        routed = Pipeline([("scale", StandardScaler()), ("net", network)],
-                          transform_input=["X_val"])
+        network = DeepMLPClassifier(**settings).set_fit_request(
+            X_val=True, y_val=True
+        )
+        routed = Pipeline(
+            [("scale", StandardScaler()), ("net", network)],
+            transform_input=["X_val"],
+        )
         routed.fit(X_train, y_train, X_val=X_valid, y_val=y_valid)
 
     unrouted = make_pipeline(StandardScaler(), DeepMLPClassifier(**settings))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        unrouted.fit(X_train, y_train, deepmlpclassifier__X_val=X_valid,
-                     deepmlpclassifier__y_val=y_valid)
+        unrouted.fit(
+            X_train,
+            y_train,
+            deepmlpclassifier__X_val=X_valid,
+            deepmlpclassifier__y_val=y_valid,
+        )
 
     scaler = StandardScaler().fit(X_train)
     by_hand = DeepMLPClassifier(**settings).fit(
-        scaler.transform(X_train), y_train, X_val=scaler.transform(X_valid), y_val=y_valid
+        scaler.transform(X_train),
+        y_train,
+        X_val=scaler.transform(X_valid),
+        y_val=y_valid,
     )
 
 # Each network with its test accuracy (the pipelines scale the test set themselves).
@@ -70,13 +88,22 @@ fits = {
     "scaled by hand": (by_hand, by_hand.score(scaler.transform(X_test), y_test)),
 }
 for name, (net, accuracy) in fits.items():
-    print(f"{name:<26} stopped after {net.n_iter_:3d} epochs, best validation accuracy "
-          f"{net.best_validation_score_:.3f}, test accuracy {accuracy:.3f}")
+    print(
+        f"{name:<26} stopped after {net.n_iter_:3d} epochs, best validation "
+        f"accuracy {net.best_validation_score_:.3f}, test accuracy {accuracy:.3f}"
+    )
 same = np.allclose(routed[-1].validation_scores_, by_hand.validation_scores_)
 print(f"routed and by hand record the same validation scores: {same}")
-# The network cannot see the pipeline, but it sees two sets on different scales, and says so.
-print(*(str(warning.message)[:80] + "..." for warning in caught
-        if "another scale" in str(warning.message)), sep="\n")
+# The network cannot see the pipeline, but it sees two sets on different scales, and
+# says so.
+print(
+    *(
+        str(warning.message)[:80] + "..."
+        for warning in caught
+        if "another scale" in str(warning.message)
+    ),
+    sep="\n",
+)
 
 # %%
 # What early stopping saw
@@ -87,8 +114,14 @@ print(*(str(warning.message)[:80] + "..." for warning in caught
 fig, ax = plt.subplots(figsize=(7, 4))
 for (name, (net, accuracy)), style in zip(fits.items(), ["-", "-", ":"]):
     epochs = np.arange(1, len(net.validation_scores_) + 1)
-    ax.plot(epochs, net.validation_scores_, style, label=f"{name}: test {accuracy:.3f}")
-ax.set(xlabel="epoch", ylabel="validation accuracy", title="The score early stopping watches")
+    ax.plot(
+        epochs, net.validation_scores_, style, label=f"{name}: test {accuracy:.3f}"
+    )
+ax.set(
+    xlabel="epoch",
+    ylabel="validation accuracy",
+    title="The score early stopping watches",
+)
 ax.legend()
 fig.tight_layout()
 plt.show()

@@ -51,8 +51,10 @@ EXAMPLE_ORDER = [
     "plot_monitoring.py",
     "plot_dae_features.py",
     "plot_stacked_pretraining.py",
+    "plot_pretraining_mnist.py",
     "plot_mnist_filters.py",
     "plot_randomized_search.py",
+    "plot_grid_search_digits.py",
     "plot_dask_search.py",
     "plot_dask_streaming.py",
 ]
@@ -304,11 +306,48 @@ def drop_missing_scaling_chapter(app, docname, source):
         source[0] = re.sub(r"\n   /scaling\n", "\n", source[0])
 
 
+# ---------------------------------------------------------------------------------------------
+# Pages that need no network
+# ---------------------------------------------------------------------------------------------
+# sphinx-gallery's execution-time pages load jQuery and DataTables from CDNs to make their table
+# sortable; offline the raw HTML block fetches nothing and only delays the page. The table below
+# it is plain reST, already sorted slowest first, so the block goes.
+_CDN_SCRIPTS = re.compile(r"  \.\. raw:: html\n\n(?:(?:    .*)?\n)*?(?=  \.\. list-table::)")
+
+
+def drop_cdn_scripts(app, docname, source):
+    if docname.endswith("sg_execution_times"):
+        source[0] = _CDN_SCRIPTS.sub("", source[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Fitted attributes that are properties look like every other attribute
+# ---------------------------------------------------------------------------------------------
+def _attributes_without_member_links():
+    """Stop numpydoc linking an Attributes entry to the property of the same name.
+
+    numpydoc renders an attribute that is a documented property (``coefs_``, ``intercepts_``)
+    as a cross-reference to the property's own entry, and in place of the description the
+    docstring gives. These pages document no properties on their own (the class template lists
+    methods), so the link would dangle and the entry would be styled unlike its neighbours.
+    """
+    from numpydoc.docscrape_sphinx import SphinxDocString
+
+    process_param = SphinxDocString._process_param
+
+    def without_member_link(self, param, desc, fake_autosummary):
+        return process_param(self, param, desc, fake_autosummary=False)
+
+    SphinxDocString._process_param = without_member_link
+
+
 def setup(app):
     app.add_directive("skdeep-parameter-table", ParameterTable)
     app.add_directive("skdeep-attribute-table", AttributeTable)
     app.connect("builder-inited", check_api_coverage)
     app.connect("source-read", drop_missing_scaling_chapter)
+    app.connect("source-read", drop_cdn_scripts)
+    _attributes_without_member_links()
     # Before numpydoc (priority 500) turns the sections into reST.
     app.connect("autodoc-process-docstring", tidy_docstrings, priority=400)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -111,7 +111,8 @@ class DenoisingAutoencoderTransformer(BaseAutoencoder):
     >>> from skdeep import DenoisingAutoencoderTransformer
     >>> X, y = load_digits(return_X_y=True)
     >>> model = make_pipeline(
-    ...     DenoisingAutoencoderTransformer(n_components=64, max_iter=20, random_state=0),
+    ...     DenoisingAutoencoderTransformer(n_components=64, max_iter=20,
+    ...                                     random_state=0),
     ...     LogisticRegression(max_iter=1000)).fit(X[:1500] / 16, y[:1500])
     >>> model.score(X[1500:] / 16, y[1500:]) > 0.9
     True
@@ -259,7 +260,8 @@ class StackedAutoencoder(BaseAutoencoder):
     >>> from sklearn.datasets import load_digits
     >>> from skdeep import StackedAutoencoder
     >>> X, _ = load_digits(return_X_y=True)
-    >>> sae = StackedAutoencoder(hidden_layer_sizes=(64, 16), max_iter=10, random_state=0)
+    >>> sae = StackedAutoencoder(hidden_layer_sizes=(64, 16), max_iter=10,
+    ...                          random_state=0)
     >>> sae.fit_transform(X / 16).shape
     (1797, 16)
     """

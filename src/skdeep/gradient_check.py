@@ -71,7 +71,8 @@ def check_gradients(
     >>> from skdeep import DeepMLPClassifier, check_gradients
     >>> rng = np.random.default_rng(0)
     >>> X, y = rng.normal(size=(20, 4)), rng.integers(0, 3, 20)
-    >>> net = DeepMLPClassifier(hidden_layer_sizes=(5, 5), activation="tanh", batch_norm=True)
+    >>> net = DeepMLPClassifier(hidden_layer_sizes=(5, 5), activation="tanh",
+    ...                         batch_norm=True)
     >>> check_gradients(net, X, y).relative_error < 1e-6
     True
     """

@@ -1,4 +1,4 @@
-"""Layers: the building blocks of a :class:`~skdeep.network.Network`.
+"""Layers: the building blocks of a ``skdeep.network.Network``.
 
 The contract every layer keeps (see ``docs/architecture.md``):
 
@@ -17,7 +17,7 @@ The contract every layer keeps (see ``docs/architecture.md``):
   says what a plain layer is to the network (``'dense'``, ``'batch_norm'``, ...), so that the
   network lists its dense, batch-norm and dropout layers by asking them, not by their types.
 
-The element-wise work runs in compiled kernels (:mod:`skdeep._kernels`), one pass each, and a
+The element-wise work runs in compiled kernels (``skdeep._kernels``), one pass each, and a
 hidden block's activation is applied in the last pass of the layer before it (the dense layer's
 bias, or the batch normalisation's scale and shift), while that layer's output is in cache: the
 block's ``Activation`` layer then only keeps the output for its backward pass (see
@@ -196,7 +196,7 @@ class Activation(Layer):
     Parameters
     ----------
     name : str
-        A key of :data:`skdeep.activations.ACTIVATIONS`.
+        A key of ``skdeep.activations.ACTIVATIONS``.
     """
 
     role = "activation"
@@ -326,7 +326,7 @@ class BatchNorm(Layer):
     Training normalises with the batch's mean and (biased) variance and back-propagates through
     them; prediction uses ``running_mean`` / ``running_var``, either exponential moving averages of
     the batch statistics or statistics recomputed over the whole training set after training
-    (:meth:`skdeep.network.Network.recompute_batch_norm_statistics`).
+    (``skdeep.network.Network.recompute_batch_norm_statistics``).
 
     Parameters
     ----------

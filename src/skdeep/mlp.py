@@ -65,8 +65,9 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
     >>> from skdeep import DeepMLPClassifier
     >>> X, y = load_digits(return_X_y=True)
     >>> X_train, X_test, y_train, y_test = train_test_split(X / 16, y, random_state=0)
-    >>> clf = DeepMLPClassifier(hidden_layer_sizes=(64, 64), batch_norm=True, dropout=0.1,
-    ...                         max_iter=30, random_state=0).fit(X_train, y_train)
+    >>> clf = DeepMLPClassifier(hidden_layer_sizes=(64, 64), batch_norm=True,
+    ...                         dropout=0.1, max_iter=30, random_state=0)
+    >>> clf = clf.fit(X_train, y_train)
     >>> clf.score(X_test, y_test) > 0.9
     True
     """

@@ -18,7 +18,7 @@ coefficients of the step. The equations in the docstrings are the textbook ones;
 stored state differs.
 
 The training loop's step, ``_training.penalised_step``, also asks the kernel to add an L1 and
-an L2 term's gradient to the weights' entries on the fly (:meth:`Optimiser._penalised_update`):
+an L2 term's gradient to the weights' entries on the fly (``Optimiser._penalised_update``):
 the penalty's gradient then costs no pass of its own and is never written to memory.
 """
 

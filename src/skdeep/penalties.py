@@ -124,7 +124,8 @@ class WeightPenalty:
     --------
     >>> import numpy as np
     >>> gradient = np.zeros(2)
-    >>> WeightPenalty(L1(0.5), L2(0.5)).add_gradient(np.array([1.0, -2.0]), gradient, 1.0)
+    >>> penalty = WeightPenalty(L1(0.5), L2(0.5))
+    >>> penalty.add_gradient(np.array([1.0, -2.0]), gradient, 1.0)
     2.75
     >>> gradient
     array([ 1. , -1.5])

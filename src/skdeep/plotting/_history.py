@@ -39,7 +39,7 @@ _AXES_PARAMETERS = """ax : matplotlib Axes, default=None
             Axes for the losses; None makes a new figure.
         score_ax : matplotlib Axes, default=None
             Axes for the validation score; None makes a twin of ``ax`` when there is a score.
-            Pass the :attr:`ax_score_` of an earlier display to put several fits' scores on the
+            Pass the ``ax_score_`` of an earlier display to put several fits' scores on the
             same axes."""
 
 _LINE_KW = """line_kw : dict, default=None
@@ -50,8 +50,8 @@ _LINE_KW = """line_kw : dict, default=None
 class TrainingHistoryDisplay:
     __doc__ = f"""Learning curves of one fit: the loss and validation score after each epoch.
 
-    The training loss (and, when recorded, the validation loss) is drawn on :attr:`ax_`, the
-    validation score on a second y axis, :attr:`ax_score_`, sharing the epoch axis. Call
+    The training loss (and, when recorded, the validation loss) is drawn on ``ax_``, the
+    validation score on a second y axis, ``ax_score_``, sharing the epoch axis. Call
     :meth:`plot` again with the same axes to compare several fits; all curves of one fit share
     one colour (solid: training loss, dashed: validation loss, dotted: validation score).
 
@@ -94,8 +94,8 @@ class TrainingHistoryDisplay:
     Examples
     --------
     {example_opening("TrainingHistoryDisplay", "DeepMLPClassifier", target="y")}
-    >>> clf = DeepMLPClassifier(hidden_layer_sizes=(32,), early_stopping=True, max_iter=20,
-    ...                         random_state=0).fit(X / 16, y)
+    >>> clf = DeepMLPClassifier(hidden_layer_sizes=(32,), early_stopping=True,
+    ...                         max_iter=20, random_state=0).fit(X / 16, y)
     >>> display = TrainingHistoryDisplay.from_estimator(clf)
     >>> len(display.lines_) >= 2
     True

@@ -204,7 +204,8 @@ reconstructions below.
     Examples
     --------
     {autoencoder_example("ReconstructionDisplay", n_components=32)}
-    >>> display = ReconstructionDisplay.from_estimator(dae, X[:6] / 16, image_shape=(8, 8))
+    >>> display = ReconstructionDisplay.from_estimator(dae, X[:6] / 16,
+    ...                                                image_shape=(8, 8))
     >>> display.images_.shape
     (2, 6)
     """
