@@ -68,7 +68,8 @@ input_name = session.get_inputs()[0].name
 labels, probabilities = session.run(None, {input_name: X_test})
 expected = pipeline.predict_proba(X_test)
 print(f"labels equal to predict: {np.mean(labels == pipeline.predict(X_test)):.2%}")
-print(f"largest |onnxruntime - predict_proba|: {np.abs(probabilities - expected).max():.2e}")
+largest = np.abs(probabilities - expected).max()
+print(f"largest |onnxruntime - predict_proba|: {largest:.2e}")
 
 # %%
 # Latency
@@ -102,7 +103,8 @@ for size, repeats in [(1, 100), (len(X_test), 3)]:
 # The figure puts both sizes on one scale: time per request.
 fig, ax = plt.subplots(figsize=(6, 3.5))
 positions = np.arange(len(timings))
-for offset, (label, column) in enumerate([("skdeep predict_proba", 0), ("onnxruntime", 1)]):
+contenders = [("skdeep predict_proba", 0), ("onnxruntime", 1)]
+for offset, (label, column) in enumerate(contenders):
     per_row = [timings[size][column] / size * 1e6 for size in timings]
     ax.bar(positions + (offset - 0.5) * 0.4, per_row, width=0.4, label=label)
 ax.set_xticks(positions, [f"batch of {size}" for size in timings])
