@@ -120,5 +120,6 @@ intersphinx_mapping = {
         "distributed": "https://distributed.dask.org/en/stable/",
         "dask_ml": "https://ml.dask.org/",
         "matplotlib": "https://matplotlib.org/stable/",
+        "skl2onnx": "https://onnx.ai/sklearn-onnx/",
     }.items()
 }

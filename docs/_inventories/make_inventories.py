@@ -2,7 +2,7 @@
 
 scikit-learn's, SciPy's, Dask's and Python's inventories are the ``objects.inv`` files of
 Debian's documentation packages (see README.md beside this script). NumPy, matplotlib, joblib,
-distributed and dask-ml ship none that this machine can reach, and scikit-learn's Debian
+distributed, dask-ml and skl2onnx ship none that this machine can reach, and scikit-learn's Debian
 inventory (1.2) predates a few names these docs use; for those this script writes inventories
 of exactly the names the docs and examples refer to, pointing at the projects' online pages.
 
@@ -49,6 +49,10 @@ INVENTORIES = {
     "dask_ml": ("dask-ml", "2025", [
         ("dask_ml.wrappers.Incremental", "py:class",
          "modules/generated/dask_ml.wrappers.Incremental.html"),
+    ]),
+    "skl2onnx": ("sklearn-onnx", "1.20", [
+        (f"skl2onnx.{name}", "py:function", "api_summary.html")
+        for name in ["to_onnx", "convert_sklearn", "update_registered_converter"]
     ]),
     # Names added to scikit-learn after the 1.2 inventory of sklearn.inv.
     "sklearn_recent": ("scikit-learn", "1.9", [

@@ -572,7 +572,7 @@ def hidden_block(n_inputs, n_units, activation, *, batch_norm=False, batch_norm_
     ----------
     n_inputs, n_units : int
     activation : str
-        A key of :data:`skdeep.activations.ACTIVATIONS`, or ``'maxout'``.
+        A key of ``skdeep.activations.ACTIVATIONS``, or ``'maxout'``.
     batch_norm : bool, default=False
     batch_norm_momentum : float, default=0.9
     dropout : float, default=0.0
