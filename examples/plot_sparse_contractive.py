@@ -137,5 +137,5 @@ plt.show()
 # The executed run above is smaller (1,000 training digits, 20 epochs) and shows the
 # limit of that claim: there the contractive code still leads the plain one (0.887
 # against 0.874 test accuracy), but the sparse code at ``beta = 3`` falls behind it
-# (0.850, mean activation 0.17); on so few digits the strength chosen for 3,000 is too
-# strong.
+# (0.850, mean activation 0.17); on so few digits the strength chosen for 3,000 is
+# too strong.
