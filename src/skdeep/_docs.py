@@ -195,6 +195,26 @@ noise : {'masking', 'gaussian', 'salt_and_pepper'} or None, default='masking'
     noise_level : float, default=0.3
         Amount of corruption; a fraction in [0, 1) for 'masking' and 'salt_and_pepper'.
 
+    sparsity_weight : float, default=0.0
+        Strength ``beta`` of a sparsity penalty on the code ``h`` (a sparse autoencoder), added
+        to each batch's objective. For a 'logistic' code it is the Kullback-Leibler divergence
+        of each unit's mean activation ``rho_hat_j`` over the batch from ``sparsity_target``
+        ``rho``: ``beta * sum_j [rho log(rho / rho_hat_j) + (1 - rho) log((1 - rho) / (1 -
+        rho_hat_j))]``; for every other activation it is an L1 penalty, ``beta * mean_n sum_j
+        |h_nj|``. With sample weights the means over the batch are weighted means. 0 adds
+        nothing.
+
+    sparsity_target : float, default=0.05
+        Target mean activation ``rho`` in (0, 1) of a 'logistic' code unit; unused by the L1
+        penalty of the other activations.
+
+    contraction : float, default=0.0
+        Strength ``lambda`` of the contractive penalty (Rifai et al., 2011): ``lambda`` times
+        the squared Frobenius norm of the encoder's Jacobian, averaged (sample-weighted) over
+        the batch, in closed form ``lambda * mean_n sum_j f'(a_nj)^2 sum_i W_ij^2`` for the
+        code ``h = f(a)``, ``a = x W + b`` (``f' = h (1 - h)`` for 'logistic', ``1 - h^2`` for
+        'tanh'; every activation is supported). Needs ``batch_norm=False``. 0 adds nothing.
+
     activation : {'relu', 'logistic', 'tanh', 'leaky_relu', 'elu', 'softplus', 'identity'}, \
 default='relu'
         Activation of the code layer. The classic papers use 'logistic'; sparse, unbounded relu

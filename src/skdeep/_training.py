@@ -76,10 +76,15 @@ def forward_backward(network, loss, X, Y, sample_weight=None, rng=None):
     Returns
     -------
     value : float
-        Mean loss over the batch; ``network.grads`` holds its gradient (no penalty yet).
+        Mean loss over the batch plus the code penalties (autoencoders); ``network.grads``
+        holds its gradient (no weight penalty yet).
     """
     scores = network.forward(X, training=True, rng=rng)
     value, delta = loss.value_and_gradient(scores, Y, sample_weight)
+    # An autoencoder's code penalties belong to the objective of the batch, and their gradient
+    # to the backward pass through the encoder.
+    if network._code_penalties:
+        value += network.code_penalty(sample_weight)
     network.backward(delta)
     return value
 

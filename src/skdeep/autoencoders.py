@@ -22,6 +22,7 @@ from ._docs import AUTOENCODER_PARAMETERS, OPTIMISATION_PARAMETERS
 from ._reporting import fit_stage
 from ._training import collecting_convergence_notices, warn_not_converged
 from ._validation import hidden_sizes
+from .code_penalties import CODE_PENALTY_CONSTRAINTS, check_code_penalties, code_penalty_layers
 from .layers import Activation, copy_block_state, copy_layer_state, hidden_block
 from .network import Network
 from .noise import make_corruption
@@ -121,6 +122,7 @@ class DenoisingAutoencoderTransformer(BaseAutoencoder):
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         **AUTOENCODER_CONSTRAINTS,
+        **CODE_PENALTY_CONSTRAINTS,
     }
 
     def __init__(
@@ -129,6 +131,9 @@ class DenoisingAutoencoderTransformer(BaseAutoencoder):
         *,
         noise="masking",
         noise_level=0.3,
+        sparsity_weight=0.0,
+        sparsity_target=0.05,
+        contraction=0.0,
         activation="relu",
         tied_weights=True,
         loss="auto",
@@ -184,6 +189,7 @@ class DenoisingAutoencoderTransformer(BaseAutoencoder):
 
     def _architecture(self):
         (level,) = check_noise(self.noise, self.noise_level, 1, self.solver)
+        check_code_penalties(self)
         return AutoencoderSpec(level)
 
     def _build_network(self, spec, n_features, n_outputs, dtype):
@@ -191,7 +197,11 @@ class DenoisingAutoencoderTransformer(BaseAutoencoder):
             n_features, self.n_components, self.activation, batch_norm=self.batch_norm,
             batch_norm_momentum=self.batch_norm_momentum,
         )
-        return Network([encoder, decoder_layer(encoder, self.tied_weights)], dtype=dtype)
+        decoder = decoder_layer(encoder, self.tied_weights)
+        # The penalties after the decoder is built: see code_penalties.CodePenalty.
+        return Network(
+            [encoder, *code_penalty_layers(self, encoder), decoder], dtype=dtype
+        )
 
     def _corruption(self, spec):
         return make_corruption(self.noise, spec.noise_level)
@@ -212,6 +222,9 @@ class StackedAutoencoder(BaseAutoencoder):
 
     {AUTOENCODER_PARAMETERS}
         ``noise`` applies to every layer; ``noise_level`` may be one value or one per layer.
+        ``sparsity_weight``, ``sparsity_target`` and ``contraction`` apply to each layer's
+        greedily trained autoencoder (its own code); fine-tuning (``fine_tune=True``) trains
+        the unrolled stack on its reconstruction loss alone, without them.
 
     fine_tune : bool, default=False
         After greedy training, train the whole unrolled autoencoder end to end (with the first
@@ -269,6 +282,7 @@ class StackedAutoencoder(BaseAutoencoder):
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         **AUTOENCODER_CONSTRAINTS,
+        **CODE_PENALTY_CONSTRAINTS,
         "fine_tune": ["boolean"],
     }
 
@@ -278,6 +292,9 @@ class StackedAutoencoder(BaseAutoencoder):
         *,
         noise="masking",
         noise_level=0.3,
+        sparsity_weight=0.0,
+        sparsity_target=0.05,
+        contraction=0.0,
         activation="relu",
         tied_weights=True,
         loss="auto",
@@ -338,6 +355,7 @@ class StackedAutoencoder(BaseAutoencoder):
                 f"encodes its input through its hidden layers; got {self.hidden_layer_sizes!r}."
             )
         levels = check_noise(self.noise, self.noise_level, len(sizes), self.solver)
+        check_code_penalties(self)
         return StackSpec(sizes, levels)
 
     def _build_network(self, spec, n_features, n_outputs, dtype):
@@ -367,6 +385,9 @@ class StackedAutoencoder(BaseAutoencoder):
             n_components=spec.sizes[depth],
             noise=self.noise,
             noise_level=spec.noise_levels[depth],
+            sparsity_weight=self.sparsity_weight,
+            sparsity_target=self.sparsity_target,
+            contraction=self.contraction,
             activation=self.activation,
             tied_weights=self.tied_weights,
             loss=self.loss if depth == 0 else "auto",

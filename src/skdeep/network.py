@@ -49,6 +49,8 @@ class Network:
         # The whole pass runs the plain layers in one loop: a composite layer would add a call
         # and a list per part and per batch, the whole cost of a small network's step.
         self._leaves = [leaf for layer in self.layers for leaf in leaves(layer)]
+        # Listed once, so that a network without code penalties pays nothing per batch.
+        self._code_penalties = [leaf for leaf in self._leaves if leaf.role == "code_penalty"]
 
     def _bind(self):
         params = [{} for _ in self.layers]
@@ -162,6 +164,15 @@ class Network:
             X = layer.forward(X)
             remaining -= layer.role == "block"
         return X
+
+    def code_penalty(self, sample_weight=None):
+        """The summed value of the code penalties (:mod:`skdeep.code_penalties`) on the batch.
+
+        Call it between a training-mode :meth:`forward` and :meth:`backward`: each penalty
+        layer computes its value on the code it kept and its gradient for the backward pass.
+        0.0 for a network without such layers.
+        """
+        return sum(layer.penalty(sample_weight) for layer in self._code_penalties)
 
     def backward(self, grad_output):
         """Back-propagate ``grad_output`` and fill :attr:`grads` (overwriting it)."""
