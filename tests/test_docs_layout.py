@@ -21,8 +21,6 @@ COLUMNS = 85
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 GENERATED = {"_build", "auto_examples", "generated"}
-# Wrapped on the branch that owns them (the denoising-autoencoder features example).
-NOT_YET_WRAPPED = {"dae_features_digits.py", "plot_dae_features.py"}
 
 
 def _too_long(lines):
@@ -94,7 +92,7 @@ def test_the_checks_see_long_lines():
 
 @pytest.mark.parametrize(
     "script",
-    sorted(path for path in (ROOT / "examples").glob("*.py") if path.name not in NOT_YET_WRAPPED),
+    sorted((ROOT / "examples").glob("*.py")),
     ids=lambda path: path.name,
 )
 def test_gallery_code_fits(script):
