@@ -3,7 +3,7 @@
 Besides a bottleneck and denoising, the two ways of keeping an autoencoder from learning the
 identity. Both are one layer, :class:`CodePenalty`, placed right after the encoder block: it is
 the identity on the code, remembers the code of a training batch, and its value joins the
-batch's objective through :meth:`skdeep.network.Network.code_penalty` (which
+batch's objective through ``Network.code_penalty`` (which
 ``_training.forward_backward`` calls, so the mini-batch loss, L-BFGS and the gradient checker
 all see it). Its backward pass adds the penalty's gradient with respect to the code to the
 decoder's, so that it reaches the encoder through the block's own backward pass; the one term
@@ -26,7 +26,7 @@ Notation: ``x`` the encoder's input, ``a = x W + b`` its pre-activation, ``h = f
   ``d/dW_ij = 2 lambda W_ij mean_n f'(a_nj)^2``.
 
 ``w~_n = w_n / sum w`` (``1 / N`` without weights). ``f'`` and ``f''`` are written as functions of
-the code ``h`` (the activations' own convention, :mod:`skdeep.activations`).
+the code ``h`` (the activations' own convention, ``skdeep.activations``).
 """
 
 from numbers import Real
@@ -110,7 +110,7 @@ class CodePenalty(Layer):
         The block whose output is the code. With a contraction, its dense layer's weight
         gradient receives the penalty's direct term: build this layer after any decoder tied
         to the same weights (which writes that gradient first), as
-        :func:`code_penalty_layers` does.
+        ``code_penalty_layers`` does.
     sparsity_weight : float
         ``beta``: the strength of the sparsity penalty.
     sparsity_target : float
