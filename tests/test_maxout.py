@@ -297,8 +297,8 @@ def test_autoencoders_refuse_maxout(Autoencoder):
         Autoencoder(activation="maxout").fit(_data()[0])
 
 
-@pytest.mark.parametrize("pretraining", ["autoencoder", "denoising"])
-def test_autoencoder_pretraining_is_refused(pretraining):
+@pytest.mark.parametrize("pretraining", ["autoencoder", "denoising", "rbm"])
+def test_unsupervised_pretraining_is_refused(pretraining):
     X, y = _data()
     model = DeepMLPClassifier((4,), activation="maxout", pretraining=pretraining)
     with pytest.raises(ValueError, match=f"pretraining='{pretraining}' cannot initialise maxout"):

@@ -165,13 +165,16 @@ dropout : float or array-like of shape (n_layers - 2,), default=0.0
 """
 
 PRETRAINING_PARAMETERS = """\
-pretraining : {'autoencoder', 'denoising', 'supervised'}, StackedAutoencoder or None, \
-default=None
+pretraining : {'autoencoder', 'denoising', 'supervised', 'rbm'}, StackedAutoencoder or \
+None, default=None
         Greedy layer-wise pretraining of the hidden layers at the first fit, before the whole
         network is fine-tuned with the settings above: 'autoencoder' and 'denoising' train one
         (denoising) autoencoder per hidden layer on the codes of the layer below; 'supervised'
         trains a one-hidden-layer network, then adds each next hidden layer on top of the frozen
-        ones and trains only the new weights. A fitted :class:`StackedAutoencoder` with the same
+        ones and trains only the new weights; 'rbm' trains a deep belief net, one restricted
+        Boltzmann machine per hidden layer on the hidden probabilities of the one below, by
+        contrastive divergence, and hands each one's weights and hidden biases to its layer
+        (see Notes of ``pretraining_cd_steps``). A fitted :class:`StackedAutoencoder` with the same
         layer sizes initialises the hidden layers from its encoders (wrap it in
         ``sklearn.frozen.FrozenEstimator`` inside searches, so that cloning keeps it fitted).
 
@@ -183,6 +186,37 @@ default=None
 
     pretraining_max_iter : int, default=10
         Epochs of each layer's pretraining: a budget, so a stage that uses it up does not warn.
+
+    pretraining_learning_rate : float, default=None
+        Learning rate of every pretraining stage; None uses ``learning_rate_init``. The classic
+        deep-belief-net recipe pretrains at a larger rate than it fine-tunes (with
+        ``solver='sgd'``, e.g. 0.05 for the RBMs and 0.01 for fine-tuning), and Gaussian
+        visible units want about ten times less than Bernoulli ones.
+
+    pretraining_cd_steps : int, default=1
+        Gibbs steps ``k`` of each contrastive-divergence update of ``pretraining='rbm'``. Each
+        RBM has the energy ``E(v, h) = -b.v - c.h - v.W.h`` (Bernoulli visible units, used when
+        every training value lies in [0, 1], and always above the first layer) or
+        ``|v - b|^2 / 2 - c.h - v.W.h`` (Gaussian visible units of unit variance, for other
+        data: standardise it first), and logistic hidden units, ``p(h_j = 1 | v) =
+        sigmoid(c_j + v.W_j)``. CD-k steps the estimator's solver (with its momentum and weight
+        penalty, on mini-batches of ``batch_size``) down
+
+        ``dW = <v p(h | v)>_k - <v p(h | v)>_0``, ``dc = <p(h | v)>_k - <p(h | v)>_0``,
+        ``db = <v>_k - <v>_0``,
+
+        ``<.>_0`` the (weighted) mean over the batch's data and ``<.>_k`` over the states after
+        ``k`` steps of Gibbs sampling ``v -> h -> v`` started at them. Logistic hidden layers
+        receive ``W`` and ``c``; 'tanh' ones the exact rescaling ``tanh(x / 2) = 2 sigmoid(x)
+        - 1`` (each layer computes ``2 p(h | v) - 1``); other activations receive them as they
+        are, with a warning. With ``batch_norm``, its scale and shift start as the standard
+        deviation and mean of the pre-activations, so the network starts by computing the deep
+        belief net's features. Needs a stochastic solver.
+
+    pretraining_persistent : bool, default=False
+        Persistent contrastive divergence (PCD, Tieleman 2008) for ``pretraining='rbm'``: the
+        ``batch_size`` Gibbs chains of the negative phase carry on from batch to batch
+        (started at the first batch) instead of restarting at each batch's data.
 """
 
 AUTOENCODER_PARAMETERS = """\

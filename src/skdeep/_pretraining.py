@@ -7,6 +7,8 @@ normalisation, BatchNorm) of an estimator's freshly initialised network:
   sizes, whose encoders become the hidden layers;
 - 'supervised': a one-hidden-layer network of the estimator's own kind is trained on the frozen
   features of the layers below; its hidden layer becomes the next one, its output layer is dropped;
+- 'rbm': a deep belief net, one restricted Boltzmann machine per hidden layer trained by
+  contrastive divergence (:mod:`skdeep._rbm`), whose weights and hidden biases become the layers;
 - a fitted StackedAutoencoder: its encoders are transferred as they are.
 
 Each pretraining fit is one labelled stage of the estimator's fit (its verbose lines and
@@ -27,6 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import child_training_parameters
 from ._autoencoder_base import check_noise
 from ._maxout import MAXOUT
+from ._rbm import check_rbm, pretrain_rbms
 from ._reporting import fit_stage
 from ._training import collecting_convergence_notices
 from .autoencoders import StackedAutoencoder
@@ -38,10 +41,12 @@ def check_pretraining(estimator, sizes):
     if estimator.activation == MAXOUT and estimator.pretraining not in (None, "supervised"):
         # The autoencoders have no maxout code: a tied decoder would need n_units * pieces
         # inputs, and a stack's encoders have n_units outputs where a maxout block has more.
+        # An RBM's hidden unit is one logistic unit, not a maximum over pieces.
         recipe = estimator.pretraining
         what = repr(recipe) if isinstance(recipe, str) else "a fitted StackedAutoencoder"
+        learner = "RBMs" if recipe == "rbm" else "autoencoders"
         raise ValueError(
-            f"pretraining={what} cannot initialise maxout hidden layers: the autoencoders "
+            f"pretraining={what} cannot initialise maxout hidden layers: the {learner} "
             "do not support activation='maxout'. Use pretraining='supervised' or None, or "
             "another activation."
         )
@@ -50,6 +55,8 @@ def check_pretraining(estimator, sizes):
             estimator.pretraining_noise, estimator.pretraining_noise_level, len(sizes),
             estimator.solver, prefix="pretraining_",
         )
+    elif estimator.pretraining == "rbm":
+        check_rbm(estimator)
     elif estimator.pretraining is not None and not isinstance(estimator.pretraining, str):
         stack = _unwrap(estimator.pretraining)
         stack_sizes = [block.dense.n_outputs for block in stack._encoders]
@@ -82,8 +89,8 @@ def _unwrap(pretrained):
     stack = getattr(pretrained, "estimator", pretrained)
     if not isinstance(stack, StackedAutoencoder):
         raise ValueError(
-            "pretraining must be 'autoencoder', 'denoising', 'supervised', None, or a fitted "
-            f"StackedAutoencoder; got {type(stack).__name__}."
+            "pretraining must be 'autoencoder', 'denoising', 'supervised', 'rbm', None, or a "
+            f"fitted StackedAutoencoder; got {type(stack).__name__}."
         )
     try:
         check_is_fitted(stack)
@@ -100,7 +107,8 @@ def _unwrap(pretrained):
 def _shared_training_parameters(estimator):
     """The estimator's optimisation settings, for the networks trained during pretraining."""
     return child_training_parameters(
-        estimator, max_iter=estimator.pretraining_max_iter, early_stopping=False
+        estimator, max_iter=estimator.pretraining_max_iter, early_stopping=False,
+        learning_rate_init=estimator.pretraining_learning_rate or estimator.learning_rate_init,
     )
 
 
@@ -173,6 +181,7 @@ RECIPES = {
     "autoencoder": Recipe(_stack, lambda n_hidden: 1),
     "denoising": Recipe(_stack, lambda n_hidden: 1),
     "supervised": Recipe(_supervised, lambda n_hidden: n_hidden),
+    "rbm": Recipe(pretrain_rbms, lambda n_hidden: n_hidden),
 }
 
 PRETRAINING_CONSTRAINTS = {
@@ -180,6 +189,9 @@ PRETRAINING_CONSTRAINTS = {
     "pretraining_noise": [StrOptions(set(NOISES))],
     "pretraining_noise_level": [Interval(Real, 0, None, closed="left"), "array-like"],
     "pretraining_max_iter": [Interval(Integral, 1, None, closed="left")],
+    "pretraining_learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+    "pretraining_cd_steps": [Interval(Integral, 1, None, closed="left")],
+    "pretraining_persistent": ["boolean"],
 }
 
 

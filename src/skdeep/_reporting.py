@@ -144,23 +144,31 @@ class EpochReporter:
 
 
 @contextmanager
-def fit_stage(owner, stage, task_name, label=None):
+def fit_stage(owner, stage, task_name, label=None, max_subtasks=0):
     """Run the fit of ``stage`` (a pretraining step) as one subtask of ``owner``'s fit.
 
     scikit-learn's auto-propagated callbacks (the progress bar) follow the stage's epochs as
     they follow a Pipeline's steps; with ``owner.verbose``, ``label`` is printed first so each
-    stage's progress lines say what they belong to.
+    stage's progress lines say what they belong to. A stage that is no estimator (``stage``
+    None: an RBM) reports its own ``max_subtasks`` epochs in the subtask this yields (None
+    without callbacks).
     """
     if owner.verbose and label is not None:
         print(label, flush=True)
     context = getattr(owner, "_callback_fit_ctx", None)
     if context is None:
-        yield
+        yield None
+        return
+    if stage is None:
+        subcontext = context.subcontext(task_name=task_name, max_subtasks=max_subtasks)
+        subcontext.call_on_fit_task_begin(estimator=owner)
+        yield subcontext
+        subcontext.call_on_fit_task_end(estimator=owner)
         return
     subcontext = context.subcontext(task_name=task_name)
     with subcontext.propagate_callback_context(stage):
         subcontext.call_on_fit_task_begin(estimator=owner)
-        yield
+        yield subcontext
         subcontext.call_on_fit_task_end(estimator=owner)
 
 

@@ -124,6 +124,9 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
         pretraining_noise="masking",
         pretraining_noise_level=0.3,
         pretraining_max_iter=10,
+        pretraining_learning_rate=None,
+        pretraining_cd_steps=1,
+        pretraining_persistent=False,
         class_weight=None,
     ):
         store_parameters(self, locals())
@@ -325,6 +328,9 @@ class DeepMLPRegressor(RegressorMixin, BaseDeepMLP):
         pretraining_noise="masking",
         pretraining_noise_level=0.3,
         pretraining_max_iter=10,
+        pretraining_learning_rate=None,
+        pretraining_cd_steps=1,
+        pretraining_persistent=False,
     ):
         store_parameters(self, locals())
 
