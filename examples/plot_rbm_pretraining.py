@@ -62,8 +62,9 @@ def test_error_per_epoch(pretraining, seed):
     def record(clf, record):
         errors.append(1 - clf.score(X_test, y_test))
 
-    clf = DeepMLPClassifier(pretraining=pretraining, random_state=seed, on_epoch_end=record,
-                            **common)
+    clf = DeepMLPClassifier(
+        pretraining=pretraining, random_state=seed, on_epoch_end=record, **common
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X_train, y_train)
@@ -77,7 +78,8 @@ for seed in seeds:
         print(f"seed {seed}  {name:<24} final test error {curves[name][-1][-1]:.3f}")
 for name, runs in curves.items():
     final = [run[-1] for run in runs]
-    print(f"{name:<24} mean final test error {np.mean(final):.3f} over {len(final)} seed(s)")
+    mean = np.mean(final)
+    print(f"{name:<24} mean final test error {mean:.3f} over {len(final)} seed(s)")
 
 # %%
 # Test error per fine-tuning epoch
@@ -85,10 +87,19 @@ for name, runs in curves.items():
 fig, ax = plt.subplots(figsize=(7, 4))
 for colour, (name, runs) in enumerate(curves.items()):
     for run in runs:
-        ax.plot(np.arange(1, len(run) + 1), run, color=f"C{colour}", alpha=0.8,
-                label=name if run is runs[0] else None)
-ax.set(xlabel="fine-tuning epoch", ylabel="test error", yscale="log",
-       title=f"3 x {units} logistic units, {n_train} training digits")
+        ax.plot(
+            np.arange(1, len(run) + 1),
+            run,
+            color=f"C{colour}",
+            alpha=0.8,
+            label=name if run is runs[0] else None,
+        )
+ax.set(
+    xlabel="fine-tuning epoch",
+    ylabel="test error",
+    yscale="log",
+    title=f"3 x {units} logistic units, {n_train} training digits",
+)
 ax.legend()
 fig.tight_layout()
 plt.show()
