@@ -32,7 +32,9 @@ from skdeep.activations import ACTIVATIONS  # noqa: E402
 # differences stay within a few hundred epsilons; 1e-5 (float32) and 1e-12 (float64) leave a
 # margin of ten to a hundred over what the matrix below produces (at most 2e-6, 2e-15) while
 # failing on any wrong weight, bias, statistic or activation, which moves outputs by 1e-2 and
-# more. Labels are compared exactly.
+# more. The tolerance is relative beyond 1 (``atol + rtol * |value|``), since a Poisson mean
+# in the hundreds is only represented to 3e-5 in float32 (benchmarks/onnx_agreement.py sees
+# relative differences of at most 1.5e-6 over its 324 conversions). Labels are compared exactly.
 TOLERANCE = {np.float32: 1e-5, np.float64: 1e-12}
 N_SAMPLES, N_FEATURES = 40, 4
 TINY = dict(hidden_layer_sizes=(5, 4), max_iter=3, random_state=0)
@@ -48,7 +50,7 @@ def run(onnx_model, X):
 
 
 def assert_close(actual, expected, dtype):
-    np.testing.assert_allclose(actual, expected, rtol=0, atol=TOLERANCE[dtype])
+    np.testing.assert_allclose(actual, expected, rtol=TOLERANCE[dtype], atol=TOLERANCE[dtype])
 
 
 @pytest.fixture(scope="module")
