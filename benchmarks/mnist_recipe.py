@@ -33,6 +33,12 @@ RECIPES = {
         input_dropout=0.2, dropout=0.5, max_norm=3.0, solver="sgd", momentum=0.95,
         nesterovs_momentum=True, learning_rate_init=0.05, learning_rate="cosine", alpha=0.0,
     ),
+    "maxout-dropout-sgd": dict(
+        hidden_layer_sizes=(512, 512), activation="maxout", maxout_pieces=2,
+        weight_init="glorot_uniform", input_dropout=0.2, dropout=0.5, max_norm=3.0,
+        solver="sgd", momentum=0.95, nesterovs_momentum=True, learning_rate_init=0.05,
+        learning_rate="cosine", alpha=0.0,
+    ),
     "relu-batchnorm-adam": dict(
         hidden_layer_sizes=(1024, 1024), activation="relu", weight_init="he_uniform",
         batch_norm=True, input_dropout=0.2, dropout=0.3, solver="adam",
