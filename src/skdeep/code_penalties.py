@@ -159,13 +159,14 @@ class CodePenalty(Layer):
         dtype = h.dtype
         n_samples = h.shape[0]
         if sample_weight is None:
-            weights = np.full((n_samples, 1), 1.0 / n_samples, dtype=dtype)
+            # A scalar broadcasts like a column of equal weights, without allocating it.
+            weights = dtype.type(1.0 / n_samples)
         else:
             weights = (sample_weight / sample_weight.sum()).astype(dtype)[:, np.newaxis]
         value, grad_code = 0.0, np.zeros_like(h)
         if self.sparsity_weight > 0:
             value += self._sparsity(h, weights, grad_code)
-        self._cache_weight_term = None
+        self._cache_weight_scale = None
         if self.contraction > 0:
             value += self._contraction(h, weights, grad_code)
         self._cache_grad_code = grad_code
@@ -191,18 +192,20 @@ class CodePenalty(Layer):
         first, second = _first_and_second_derivatives(self.activation, h)
         mean_squared_slope = np.sum(weights * first * first, axis=0)
         grad_code += (2 * lam) * weights * second * filter_norms
-        self._cache_weight_term = (2 * lam) * W * mean_squared_slope
+        # The direct term 2 lambda W_ij <f'(a_j)^2> is applied in backward, straight into the
+        # weight gradient: only its per-unit scale is kept, not a matrix the size of W.
+        self._cache_weight_scale = (2 * lam) * mean_squared_slope
         return lam * float(mean_squared_slope @ filter_norms)
 
     def backward(self, grad_output):
         grad_output += self._cache_grad_code
-        weight_term = self._cache_weight_term
-        if weight_term is not None:
-            grad_weights = self.encoder.dense.grad_weights
+        scale = self._cache_weight_scale
+        if scale is not None:
+            dense = self.encoder.dense
             if self._adds_to_weight_gradient:
-                grad_weights += weight_term
+                dense.grad_weights += dense.weights * scale
             else:
-                grad_weights[...] = weight_term
+                np.multiply(dense.weights, scale, out=dense.grad_weights)
         return grad_output
 
 
