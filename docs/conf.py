@@ -92,6 +92,8 @@ threadpool_limits(limits=1, user_api="blas")
 html_theme = "pydata_sphinx_theme"
 html_title = f"skdeep {release}"
 html_static_path = ["_static"]
+# Layout fixes over the theme (docs/_static/skdeep.css says why each rule is there).
+html_css_files = ["skdeep.css"]
 html_theme_options = {
     "navbar_align": "left",
     "show_toc_level": 2,
