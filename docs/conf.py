@@ -10,6 +10,7 @@ cores); add ``-D plot_gallery=0`` to build without running them.
 """
 
 import sys
+from importlib.metadata import metadata
 from pathlib import Path
 
 # sphinx-gallery resolves the names of every example, run or not, to link them to their docs;
@@ -102,6 +103,29 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_sidebars = {"index": [], "coming_from_sklearn": []}
+
+
+def _project_url(label):
+    """The address pyproject.toml's ``[project.urls]`` gives under ``label``, or None."""
+    for entry in metadata("skdeep").get_all("Project-URL") or []:
+        name, _, url = entry.partition(",")
+        if name.strip().lower() == label.lower():
+            return url.strip()
+    return None
+
+
+# The navbar links to the repository once pyproject.toml records where it is published
+# (``[project.urls] Source = "..."``): the address is written there once, for PyPI and the docs.
+repository_url = _project_url("Source")
+if repository_url:
+    html_theme_options["icon_links"] = [
+        {
+            "name": "Source code",
+            "url": repository_url,
+            "icon": "fa-brands fa-github" if "github.com" in repository_url else "fa-solid fa-code",
+            "type": "fontawesome",
+        }
+    ]
 html_show_sourcelink = True
 
 # -- intersphinx ---------------------------------------------------------------------------------
