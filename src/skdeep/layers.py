@@ -1,6 +1,6 @@
 """Layers: the building blocks of a ``skdeep.network.Network``.
 
-The contract every layer keeps (see ``docs/architecture.md``):
+The contract every layer keeps (also on the :doc:`architecture page </architecture>`):
 
 - ``param_specs()`` lists ``(name, shape, is_weight)`` for each parameter array. The network lays them
   out in one flat vector and calls ``bind(params, grads)`` with views into the flat parameter and
