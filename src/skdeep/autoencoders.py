@@ -43,6 +43,8 @@ class StackSpec(NamedTuple):
 class DenoisingAutoencoderTransformer(BaseAutoencoder):
     __doc__ = f"""Denoising autoencoder as a scikit-learn transformer.
 
+    Read more in the :ref:`User Guide <ug_autoencoders>`.
+
     Learns ``n_components`` features by reconstructing each training sample from a corrupted
     copy of it (Vincent et al., 2008). ``transform`` returns the code of clean inputs, so the
     features feed any estimator in a :class:`~sklearn.pipeline.Pipeline`.
@@ -209,6 +211,8 @@ class DenoisingAutoencoderTransformer(BaseAutoencoder):
 
 class StackedAutoencoder(BaseAutoencoder):
     __doc__ = f"""Stacked (denoising) autoencoder trained greedily, layer by layer.
+
+    Read more in the :ref:`User Guide <ug_autoencoders>`.
 
     The first autoencoder learns to reconstruct the data, each next one the codes of the one
     below, with noise applied only to each autoencoder's own input (Vincent et al., 2010). The

@@ -104,6 +104,8 @@ def check_code_penalties(estimator):
 class CodePenalty(Layer):
     """The identity on an encoder's code, with a sparsity and a contractive penalty on it.
 
+    Read more in the :ref:`User Guide <ug_autoencoders>`.
+
     Parameters
     ----------
     encoder : HiddenBlock

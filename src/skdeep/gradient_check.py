@@ -13,6 +13,8 @@ from .penalties import make_penalty
 class GradientCheckResult:
     """Comparison of back-propagated and finite-difference gradients.
 
+    Read more in the :ref:`User Guide <ug_gradient_checking>`.
+
     Attributes
     ----------
     relative_error : float
@@ -36,6 +38,8 @@ def check_gradients(
     estimator, X, y, *, sample_weight=None, n_checks=None, epsilon=1e-6, random_state=0
 ):
     """Check an estimator's back-propagation against central finite differences.
+
+    Read more in the :ref:`User Guide <ug_gradient_checking>`.
 
     The estimator is cloned and its network built in float64 for ``X`` and ``y`` exactly as
     ``fit`` would build it (same architecture, batch normalisation in training mode, penalties,

@@ -1,6 +1,6 @@
 """Layers: the building blocks of a ``skdeep.network.Network``.
 
-The contract every layer keeps (see ``docs/architecture.md``):
+The contract every layer keeps (also on the :doc:`architecture page </architecture>`):
 
 - ``param_specs()`` lists ``(name, shape, is_weight)`` for each parameter array. The network lays them
   out in one flat vector and calls ``bind(params, grads)`` with views into the flat parameter and
@@ -42,7 +42,10 @@ _IDENTITY = ACTIVATION_CODES["identity"]
 
 
 class Layer:
-    """Base class: no parameters, identity initialisation, pickling without views or caches."""
+    """Base class: no parameters, identity initialisation, pickling without views or caches.
+
+    Read more in the :ref:`User Guide <ug_forward_backward>`.
+    """
 
     propagate = True
     # What the layer is to the network; Network.dense_layers and its siblings collect by it.
@@ -114,6 +117,8 @@ class Layer:
 
 class Dense(Layer):
     """Affine map ``X @ weights + biases``.
+
+    Read more in the :ref:`User Guide <ug_forward_backward>`.
 
     Parameters
     ----------
@@ -190,6 +195,8 @@ def _product(layer, X, weights, training):
 class Activation(Layer):
     """Element-wise non-linearity, applied in place on the previous layer's output.
 
+    Read more in the :ref:`User Guide <ug_forward_backward>`.
+
     In a :class:`HiddenBlock` the layer before applies it in its own last pass (``fused``):
     this layer then only keeps the output for its backward pass.
 
@@ -226,6 +233,8 @@ class Activation(Layer):
 class Maxout(Layer):
     """Maxout activation: each output unit is the largest of ``pieces`` consecutive inputs.
 
+    Read more in the :ref:`User Guide <ug_activations>`.
+
     The activation of a maxout :class:`HiddenBlock`, after its dense layer (and batch
     normalisation) of ``n_units * pieces`` outputs, piece ``p`` of unit ``j`` in column
     ``j * pieces + p``. The backward pass sends each unit's gradient to its winning piece (the
@@ -260,6 +269,8 @@ class Maxout(Layer):
 
 class Dropout(Layer):
     """Inverted dropout: zero each unit with probability ``rate`` while training.
+
+    Read more in the :ref:`User Guide <ug_dropout>`.
 
     Kept units are scaled by ``1 / (1 - rate)`` during training, so that the expected activation is
     unchanged and prediction needs no rescaling: at prediction time the layer is the identity.
@@ -322,6 +333,8 @@ def _sparse_dropout(X, draws, limit, scale):
 
 class BatchNorm(Layer):
     """Batch normalisation of each unit over the mini-batch, with a learned scale and shift.
+
+    Read more in the :ref:`User Guide <ug_batch_norm>`.
 
     Training normalises with the batch's mean and (biased) variance and back-propagates through
     them; prediction uses ``running_mean`` / ``running_var``, either exponential moving averages of
@@ -406,6 +419,8 @@ class BatchNorm(Layer):
 class TiedDense(Layer):
     """Affine map ``X @ source.weights.T + biases`` that reuses another Dense layer's weights.
 
+    Read more in the :ref:`User Guide <ug_autoencoders>`.
+
     The decoder of an autoencoder with tied weights: it owns only its biases, so the flat
     parameter vector holds the shared matrix once, and the optimiser and the penalties see it
     once. Its share of the weight gradient, ``grad_output.T @ X``, is written into the source's
@@ -459,6 +474,8 @@ class TiedDense(Layer):
 
 class HiddenBlock(Layer):
     """A hidden layer of a network: ``Dense -> [BatchNorm] -> Activation -> [Dropout]``.
+
+    Read more in the :ref:`User Guide <ug_forward_backward>`.
 
     A layer made of layers: it lists its children (:meth:`sublayers`), offers their parameters
     under prefixed names (``'dense.weights'``, ``'batch_norm.scale'``, ...) in their order, and
@@ -559,7 +576,10 @@ class HiddenBlock(Layer):
 
 
 def leaves(layer):
-    """The plain layers ``layer`` runs, input to output: itself, or a composite layer's parts."""
+    """The plain layers ``layer`` runs, input to output: itself, or a composite layer's parts.
+
+    Read more in the :ref:`User Guide <ug_forward_backward>`.
+    """
     parts = layer.sublayers()
     return [leaf for part in parts for leaf in leaves(part)] if parts else [layer]
 
@@ -567,6 +587,8 @@ def leaves(layer):
 def hidden_block(n_inputs, n_units, activation, *, batch_norm=False, batch_norm_momentum=0.9,
                  dropout=0.0, maxout_pieces=2):
     """Build a :class:`HiddenBlock`: the one recipe for the MLPs' hidden layers and the encoders.
+
+    Read more in the :ref:`User Guide <ug_forward_backward>`.
 
     Parameters
     ----------
@@ -602,6 +624,8 @@ def hidden_block(n_inputs, n_units, activation, *, batch_norm=False, batch_norm_
 def mark_propagation(layers, needed=False):
     """Set ``propagate`` on ``layers``, applied in sequence to an input whose gradient is ``needed``.
 
+    Read more in the :ref:`User Guide <ug_forward_backward>`.
+
     Nobody needs the gradient with respect to a network's input, so every layer up to and
     including the first one with parameters skips computing its input gradient.
     """
@@ -613,6 +637,8 @@ def mark_propagation(layers, needed=False):
 def copy_block_state(source, target):
     """Copy a block's dense layer, and its batch normalisation when both have one, into ``target``.
 
+    Read more in the :ref:`User Guide <ug_forward_backward>`.
+
     The one transfer of pretrained hidden layers: a stacked autoencoder's encoders into an MLP,
     an autoencoder's encoder into a stack, a supervised stage's hidden layer into its network.
     """
@@ -623,6 +649,8 @@ def copy_block_state(source, target):
 
 def copy_layer_state(source, target):
     """Copy every parameter and buffer of ``source`` into the same-shaped ``target`` in place.
+
+    Read more in the :ref:`User Guide <ug_forward_backward>`.
 
     Used to transfer pretrained layers (autoencoders, supervised pretraining) into a network.
     """

@@ -22,6 +22,9 @@ from ._tasks import Classification, Regression
 class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
     __doc__ = f"""Deep multi-layer perceptron classifier.
 
+    Read more in the :ref:`User Guide <user_guide>`; :ref:`a side-by-side table
+    <coming_from_sklearn>` compares its parameters with MLPClassifier's.
+
     A drop-in superset of :class:`sklearn.neural_network.MLPClassifier`: the same parameters with
     the same defaults and meaning, the same fitted attributes, plus batch normalisation, dropout,
     weight initialisation schemes, more optimisers and learning-rate schedules, L1 and max-norm
@@ -239,6 +242,9 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
 
 class DeepMLPRegressor(RegressorMixin, BaseDeepMLP):
     __doc__ = f"""Deep multi-layer perceptron regressor.
+
+    Read more in the :ref:`User Guide <user_guide>`; :ref:`a side-by-side table
+    <coming_from_sklearn>` compares its parameters with MLPRegressor's.
 
     A drop-in superset of :class:`sklearn.neural_network.MLPRegressor`: the same parameters with
     the same defaults and meaning, the same fitted attributes, plus batch normalisation, dropout,

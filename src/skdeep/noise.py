@@ -18,7 +18,10 @@ from ._random import bernoulli, random_uint32, threshold
 
 
 def gaussian(X, level, rng):
-    """Add zero-mean Gaussian noise with standard deviation ``level``."""
+    """Add zero-mean Gaussian noise with standard deviation ``level``.
+
+    Read more in the :ref:`User Guide <ug_autoencoders>`.
+    """
     noisy = rng.standard_normal(X.shape, dtype=X.dtype)
     noisy *= level
     noisy += X
@@ -26,12 +29,18 @@ def gaussian(X, level, rng):
 
 
 def masking(X, level, rng):
-    """Zero each value with probability ``level``."""
+    """Zero each value with probability ``level``.
+
+    Read more in the :ref:`User Guide <ug_autoencoders>`.
+    """
     return X * bernoulli(rng, X.shape, 1.0 - level)
 
 
 def salt_and_pepper(X, level, rng):
-    """Set each value with probability ``level`` to 0 or 1 (equally likely)."""
+    """Set each value with probability ``level`` to 0 or 1 (equally likely).
+
+    Read more in the :ref:`User Guide <ug_autoencoders>`.
+    """
     draws = random_uint32(rng, X.shape)
     corrupted = draws < threshold(level)
     noisy = np.array(X, copy=True)
@@ -49,6 +58,8 @@ LEVEL_RANGES = {"gaussian": (0.0, np.inf), "masking": (0.0, 1.0), "salt_and_pepp
 
 def make_corruption(noise, level):
     """Return ``corrupt(X_batch, rng)`` for a noise name and level, or None for no noise.
+
+    Read more in the :ref:`User Guide <ug_autoencoders>`.
 
     Parameters
     ----------

@@ -37,6 +37,8 @@ __all__ = ["Optimiser", "SGD", "Adam", "AMSGrad", "AdaMax", "Nadam", "AdaGrad", 
 class Optimiser:
     """Base class of the learning rules.
 
+    Read more in the :ref:`User Guide <ug_optimisers>`.
+
     Subclasses name their per-parameter state arrays in ``_state_names``, compute the
     scalar coefficients of a step in ``_coefficients`` and call their rule's kernel in
     ``_step``. The state is allocated before the first step with
@@ -162,6 +164,8 @@ def _one_step_example(optimiser, decimals, result):
 class SGD(Optimiser):
     __doc__ = f"""Stochastic gradient descent with (Nesterov) momentum, as in scikit-learn.
 
+    Read more in the :ref:`User Guide <ug_optimisers>`.
+
     Parameters
     ----------
     {_step_size(0.1)}
@@ -233,6 +237,8 @@ class _AdamFamily(Optimiser):
 class Adam(_AdamFamily):
     __doc__ = f"""Adam (Kingma and Ba, 2015), with the bias correction of scikit-learn.
 
+    Read more in the :ref:`User Guide <ug_optimisers>`.
+
     Parameters
     ----------
     {_adam_parameters(0.001)}
@@ -290,6 +296,8 @@ class Adam(_AdamFamily):
 class AMSGrad(Adam):
     __doc__ = f"""Adam with ``amsgrad=True``; see :class:`Adam` for the update.
 
+    Read more in the :ref:`User Guide <ug_optimisers>`.
+
     Parameters
     ----------
     {_adam_parameters(0.001)}
@@ -314,6 +322,8 @@ class AMSGrad(Adam):
 
 class AdaMax(_AdamFamily):
     __doc__ = f"""AdaMax, the infinity-norm variant of Adam (Kingma and Ba, 2015).
+
+    Read more in the :ref:`User Guide <ug_optimisers>`.
 
     Parameters
     ----------
@@ -354,6 +364,8 @@ class AdaMax(_AdamFamily):
 
 class Nadam(_AdamFamily):
     __doc__ = f"""Adam with Nesterov momentum, in Dozat's (2016) simplified form.
+
+    Read more in the :ref:`User Guide <ug_optimisers>`.
 
     Parameters
     ----------
@@ -398,6 +410,8 @@ class Nadam(_AdamFamily):
 class AdaGrad(Optimiser):
     __doc__ = f"""AdaGrad (Duchi et al., 2011): per-parameter rates from accumulated squares.
 
+    Read more in the :ref:`User Guide <ug_optimisers>`.
+
     Parameters
     ----------
     {_step_size(0.01)}
@@ -434,6 +448,8 @@ class AdaGrad(Optimiser):
 
 class RMSProp(Optimiser):
     __doc__ = f"""RMSProp (Tieleman and Hinton, 2012): AdaGrad with a decaying average.
+
+    Read more in the :ref:`User Guide <ug_optimisers>`.
 
     Parameters
     ----------
@@ -478,6 +494,8 @@ class RMSProp(Optimiser):
 
 class Adadelta(Optimiser):
     __doc__ = f"""Adadelta (Zeiler, 2012): steps scaled by the RMS of past steps.
+
+    Read more in the :ref:`User Guide <ug_optimisers>`.
 
     Parameters
     ----------
@@ -545,6 +563,8 @@ OPTIMISERS = {
 def make_optimiser(name, learning_rate, *, momentum=None, nesterovs_momentum=None,
                    beta_1=None, beta_2=None, epsilon=None, rho=None, from_estimator=False):
     """Build the named optimiser from a flat set of hyperparameters.
+
+    Read more in the :ref:`User Guide <ug_optimisers_parameters>`.
 
     Each optimiser receives only the hyperparameters its constructor takes; the
     others are ignored, and ``None`` leaves that optimiser's own default.

@@ -27,6 +27,8 @@ __all__ = ["Schedule", "Constant", "InvScaling", "Adaptive", "Exponential", "Ste
 class Schedule:
     """Base class of the learning-rate schedules.
 
+    Read more in the :ref:`User Guide <ug_schedules>`.
+
     Parameters
     ----------
     initial_rate : float
@@ -69,6 +71,8 @@ class Schedule:
 class Constant(Schedule):
     """The same learning rate at every epoch.
 
+    Read more in the :ref:`User Guide <ug_schedules>`.
+
     Parameters
     ----------
     initial_rate : float
@@ -90,6 +94,8 @@ class Constant(Schedule):
 
 class InvScaling(Schedule):
     """Inverse scaling with the number of samples seen, as scikit-learn's 'invscaling'.
+
+    Read more in the :ref:`User Guide <ug_schedules>`.
 
     Parameters
     ----------
@@ -129,6 +135,8 @@ class InvScaling(Schedule):
 class Adaptive(Schedule):
     """Constant until progress stalls, then divided by 5, as scikit-learn's 'adaptive'.
 
+    Read more in the :ref:`User Guide <ug_schedules>`.
+
     Parameters
     ----------
     initial_rate : float
@@ -165,6 +173,8 @@ class Adaptive(Schedule):
 class Exponential(Schedule):
     """Exponential decay per epoch.
 
+    Read more in the :ref:`User Guide <ug_schedules>`.
+
     Parameters
     ----------
     initial_rate : float
@@ -192,6 +202,8 @@ class Exponential(Schedule):
 
 class Step(Schedule):
     """Decay by a constant factor every ``step_size`` epochs.
+
+    Read more in the :ref:`User Guide <ug_schedules>`.
 
     Parameters
     ----------
@@ -224,6 +236,8 @@ class Step(Schedule):
 class Cosine(Schedule):
     """Cosine annealing from the initial rate to zero (Loshchilov and Hutter, 2017).
 
+    Read more in the :ref:`User Guide <ug_schedules>`.
+
     Parameters
     ----------
     initial_rate : float
@@ -254,6 +268,8 @@ class Cosine(Schedule):
 
 class NewBob(Schedule):
     """NewBOB: constant until the monitored score stops improving, then decayed every epoch.
+
+    Read more in the :ref:`User Guide <ug_schedules>`.
 
     The performance-dependent schedule of the lectures. The rate stays at ``initial_rate`` until
     the training loop reports the first plateau (``n_iter_no_change`` epochs without an
@@ -323,6 +339,8 @@ SCHEDULES = {
 def make_schedule(name, initial_rate, *, power_t=None, decay=None, step_size=None,
                   total_epochs=None):
     """Build the named schedule from a flat set of hyperparameters.
+
+    Read more in the :ref:`User Guide <ug_schedules>`.
 
     Each schedule receives only the hyperparameters its constructor takes; the
     others are ignored, and ``None`` leaves that schedule's own default.

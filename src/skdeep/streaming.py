@@ -16,6 +16,8 @@ def _read_rows(path, start, stop):
 def dask_array_from_npy(path, rows):
     """A dask array over a ``.npy`` file, one task reading each block of ``rows`` rows.
 
+    Read more in the :doc:`User Guide </scaling>`.
+
     ``dask.array.from_array`` on a memory map would put the whole file into the task graph;
     here each task holds only the file name and its row range, so the graph stays small and a
     worker reads just the block it computes.

@@ -1,6 +1,18 @@
 """Real data shipped with skdeep, so examples and tests run offline.
 
-See ``data/README.md`` in this folder for sources and licences.
+Both data sets are installed with the package: loading them needs no download and no network.
+Each loader returns a :class:`~sklearn.utils.Bunch`, whose ``DESCR`` repeats the source and
+licence, or with ``return_X_y=True`` the inputs and targets alone.
+
+- :func:`load_mnist_sample`: 10,000 handwritten digits of MNIST, by Y. LeCun, C. Cortes and
+  C. Burges, under the CC BY-SA 3.0 licence. They are the validation part of the usual
+  50,000/10,000 split of the original MNIST training set, as packaged by the University of
+  Edinburgh's "Machine Learning Practical" course; the pixels, scaled to [0, 1], are stored at
+  half precision and loaded as float32.
+- :func:`load_ccpp`: the Combined Cycle Power Plant data of the UCI Machine Learning Repository,
+  by Tüfekci and Kaya, under the CC BY 4.0 licence: four ambient readings (temperature,
+  pressure, humidity, exhaust vacuum) and the plant's net hourly electrical output, all
+  standardised, in 8,568 training and 1,000 held-out rows as packaged by the same course.
 """
 
 from importlib import resources
@@ -54,7 +66,11 @@ def _loader(summary, fields, examples=""):
 
 
 @_loader(
-    "Load 10,000 real MNIST digits.",
+    """Load 10,000 real MNIST digits.
+
+    The validation part of the usual 50,000/10,000 split of the original MNIST training set,
+    as packaged by the University of Edinburgh's "Machine Learning Practical" course. MNIST is
+    by Y. LeCun, C. Cortes and C. Burges, under the CC BY-SA 3.0 licence.""",
     """``data`` : ndarray of shape (10000, 784), float32 pixels in [0, 1];
         ``target`` : ndarray of shape (10000,), int64 digit labels;
         ``images`` : ndarray of shape (10000, 28, 28), a view of ``data``; ``DESCR`` : str.""",
@@ -77,7 +93,12 @@ def load_mnist_sample(*, return_X_y=False):
 
 
 @_loader(
-    "Load the Combined Cycle Power Plant regression data (training part, 8,568 rows).",
+    """Load the Combined Cycle Power Plant regression data (training part, 8,568 rows).
+
+    Four standardised ambient readings (temperature, pressure, humidity, exhaust vacuum) and
+    the plant's standardised net hourly electrical output, from the UCI Machine Learning
+    Repository (Tüfekci and Kaya, CC BY 4.0 licence), as packaged by the University of
+    Edinburgh's "Machine Learning Practical" course.""",
     """``data`` : ndarray of shape (8568, 4); ``target`` : ndarray of shape (8568,);
         ``data_test`` / ``target_test`` : the 1,000 held-out rows; ``DESCR`` : str.""",
 )

@@ -52,6 +52,8 @@ CLASSIFIER_OPTIONS = {
 def check_convertible(estimator):
     """Raise a clear error for an estimator that cannot be exported, before skl2onnx reads it.
 
+    Read more in the :ref:`User Guide <ug_onnx>`.
+
     Raises
     ------
     sklearn.exceptions.NotFittedError
@@ -256,6 +258,8 @@ class AutoencoderDecoder(BaseEstimator):
 
 def to_onnx_inverse_transform(autoencoder, X=None, **options):
     """Convert a fitted autoencoder's ``inverse_transform`` into its own ONNX graph.
+
+    Read more in the :ref:`User Guide <ug_onnx>`.
 
     Parameters
     ----------

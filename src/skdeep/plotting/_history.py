@@ -50,6 +50,8 @@ _LINE_KW = """line_kw : dict, default=None
 class TrainingHistoryDisplay:
     __doc__ = f"""Learning curves of one fit: the loss and validation score after each epoch.
 
+    Read more in the :ref:`User Guide <ug_early_stopping>`.
+
     The training loss (and, when recorded, the validation loss) is drawn on ``ax_``, the
     validation score on a second y axis, ``ax_score_``, sharing the epoch axis. Call
     :meth:`plot` again with the same axes to compare several fits; all curves of one fit share

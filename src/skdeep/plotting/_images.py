@@ -70,6 +70,8 @@ def _title(figure, bounding_ax, title):
 class FilterGridDisplay:
     __doc__ = f"""First-layer weights as a grid of images, one image per hidden unit.
 
+    Read more in the :ref:`User Guide <ug_autoencoders>`.
+
     Each unit's incoming weight vector is reshaped to ``image_shape`` and shown with its own
     colour scale (matplotlib's default for ``imshow``), so that the pattern a unit responds to
     is visible whatever its norm.
@@ -177,6 +179,8 @@ class FilterGridDisplay:
 class ReconstructionDisplay:
     __doc__ = f"""Images next to their autoencoder reconstructions: inputs on top, \
 reconstructions below.
+
+    Read more in the :ref:`User Guide <ug_autoencoders>`.
 
     Each column shows one sample; its two images share one colour scale, so that a difference
     in brightness is a difference in the values.
