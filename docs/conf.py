@@ -53,6 +53,9 @@ nitpicky = True
 autosummary_generate = True
 autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "none"
+# The contents beside an API page list its methods as fit(), not DeepMLPClassifier.fit(): the
+# class is the page's title, and the long names were cut off by the narrow sidebar.
+toc_object_entries_show_parents = "hide"
 # The class template lists the methods itself (docs/_templates/class.rst).
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
