@@ -101,7 +101,7 @@ def fenced_block_lines(text):
         elif marker == fence[0] and run >= fence[1] and not stripped[run:].strip():
             fence = None
         else:
-            shown.append((number, line[min(indent, fence[2]):]))
+            shown.append((number, line[min(indent, fence[2]) :]))
     return shown
 
 
@@ -138,7 +138,8 @@ PAGES = sorted(
 
 # The READMEs of _static/ and _inventories/ are notes beside files, not pages.
 MARKDOWN_PAGES = sorted(
-    page for page in DOCS.rglob("*.md")
+    page
+    for page in DOCS.rglob("*.md")
     if (GENERATED | {"_static", "_inventories"}).isdisjoint(page.relative_to(DOCS).parts)
 )
 
@@ -149,9 +150,7 @@ MARKDOWN_PAGES = sorted(
 def test_page_code_fits(page):
     shown = fenced_block_lines if page.suffix == ".md" else literal_block_lines
     too_long = _too_long(shown(page.read_text("utf-8")))
-    assert not too_long, f"{page.name}: code lines over {COLUMNS} columns:\n" + "\n".join(
-        too_long
-    )
+    assert not too_long, f"{page.name}: code lines over {COLUMNS} columns:\n" + "\n".join(too_long)
 
 
 def test_docstring_examples_fit():
@@ -167,4 +166,3 @@ def test_docstring_examples_fit():
                 shown += example.want.splitlines()
                 too_long += [f"{test.name}: {line}" for line in shown if len(line) > COLUMNS]
     assert not too_long, "docstring examples over the column:\n" + "\n".join(too_long)
-

@@ -143,8 +143,12 @@ def _first_sentence(lines):
             depth += 1
         elif not literal and char in ")]}":
             depth -= 1
-        elif (not literal and depth == 0 and char in ".:"
-              and (index + 1 == len(text) or text[index + 1] == " ")):
+        elif (
+            not literal
+            and depth == 0
+            and char in ".:"
+            and (index + 1 == len(text) or text[index + 1] == " ")
+        ):
             end = index
             break
     return text[:end] + "."
@@ -179,7 +183,7 @@ def _per_kind(values, render):
     """
     shown = {kind: render(value) for kind, value in values.items()}
     if len(shown) == 1:
-        (kind, text), = shown.items()
+        ((kind, text),) = shown.items()
         return f"*{kind.capitalize()} only.* {text}"
     if len(set(shown.values())) == 1:
         return shown[KINDS[0]]
@@ -237,11 +241,14 @@ class ParameterTable(_TableDirective):
 
     def run(self):
         which = self._which()
+        pairs = _pairs()
         theirs, ours, meaning = {}, {}, {}
-        for kind, (sklearn_cls, skdeep_cls) in _pairs().items():
+        for kind, (sklearn_cls, skdeep_cls) in pairs.items():
             theirs[kind] = sklearn_cls().get_params()
             ours[kind] = skdeep_cls().get_params()
             meaning[kind] = _described(skdeep_cls, "Parameters")
+            if which != "shared":
+                continue  # the shared table reports these, once
             for name, default in theirs[kind].items():
                 if name not in ours[kind]:
                     self._warn(f"{skdeep_cls.__name__} lacks {sklearn_cls.__name__}'s {name!r}")
@@ -250,27 +257,37 @@ class ParameterTable(_TableDirective):
                         f"{skdeep_cls.__name__}'s default {name}={ours[kind][name]!r} "
                         f"differs from {sklearn_cls.__name__}'s {default!r}"
                     )
-        pairs = _pairs()
         if which == "shared":
-            names = [name for name in _merged_order(cls for cls, _ in pairs.values())
-                     if any(name in ours[kind] for kind in KINDS)]
+            names = [
+                name
+                for name in _merged_order(cls for cls, _ in pairs.values())
+                if any(name in ours[kind] for kind in KINDS)
+            ]
         else:
-            names = [name for name in _merged_order(cls for _, cls in pairs.values())
-                     if not any(name in theirs[kind] for kind in KINDS)]
+            names = [
+                name
+                for name in _merged_order(cls for _, cls in pairs.values())
+                if not any(name in theirs[kind] for kind in KINDS)
+            ]
         for name in names:
             if which == "skdeep-only" and name not in PARAMETER_CHAPTERS:
-                self._warn(f"skdeep-only parameter {name!r} has no user-guide section in "
-                           "PARAMETER_CHAPTERS (docs/sphinxext/skdeep_docs.py)")
+                self._warn(
+                    f"skdeep-only parameter {name!r} has no user-guide section in "
+                    "PARAMETER_CHAPTERS (docs/sphinxext/skdeep_docs.py)"
+                )
         rows = []
         for name in names:
             kinds = [kind for kind in KINDS if name in ours[kind]]
             # A parameter of one estimator only is noted once, in the description.
-            default = (f"``{ours[kinds[0]][name]!r}``" if len(kinds) == 1 else
-                       _per_kind({kind: ours[kind][name] for kind in kinds},
-                                 lambda value: f"``{value!r}``"))
+            default = (
+                f"``{ours[kinds[0]][name]!r}``"
+                if len(kinds) == 1
+                else _per_kind(
+                    {kind: ours[kind][name] for kind in kinds}, lambda value: f"``{value!r}``"
+                )
+            )
             described = _per_kind({kind: meaning[kind].get(name, "") for kind in kinds}, str)
-            chapter = (f":ref:`{PARAMETER_CHAPTERS[name]}`" if name in PARAMETER_CHAPTERS
-                       else "")
+            chapter = f":ref:`{PARAMETER_CHAPTERS[name]}`" if name in PARAMETER_CHAPTERS else ""
             rows.append([f"``{name}``", default, described, chapter])
         header = ["Parameter", "Default", "Meaning in skdeep", "Explained in"]
         return self._render(_list_table(header, rows, (20, 14, 46, 20)))
@@ -278,7 +295,8 @@ class ParameterTable(_TableDirective):
 
 def _fitted_attributes(estimator):
     return {
-        name for name in dir(estimator)
+        name
+        for name in dir(estimator)
         if name.endswith("_") and not name.startswith("_") and hasattr(estimator, name)
     }
 
@@ -316,18 +334,22 @@ class AttributeTable(_TableDirective):
                 self._warn(f"{skdeep_cls.__name__} lacks {sklearn_cls.__name__}'s fitted {name}")
             meaning[kind] = _described(skdeep_cls, "Attributes")
         in_sklearn = set().union(*theirs.values())
-        names = sorted(set().union(*ours.values(), in_sklearn),
-                       key=lambda name: (name not in in_sklearn, name))
+        names = sorted(
+            set().union(*ours.values(), in_sklearn),
+            key=lambda name: (name not in in_sklearn, name),
+        )
         rows = []
         for name in names:
             kinds = [kind for kind in KINDS if name in ours[kind] or name in theirs[kind]]
             described = _per_kind({kind: meaning[kind].get(name, "") for kind in kinds}, str)
-            rows.append([
-                f"``{name}``",
-                "yes" if name in in_sklearn else "--",
-                "yes" if any(name in ours[kind] for kind in kinds) else "--",
-                described,
-            ])
+            rows.append(
+                [
+                    f"``{name}``",
+                    "yes" if name in in_sklearn else "--",
+                    "yes" if any(name in ours[kind] for kind in kinds) else "--",
+                    described,
+                ]
+            )
         header = ["Attribute", "scikit-learn", "skdeep", "Meaning in skdeep"]
         return self._render(_list_table(header, rows, (22, 12, 12, 54)))
 
@@ -338,8 +360,10 @@ def check_parameter_chapters(app):
     for _, skdeep_cls in _pairs().values():
         params |= set(skdeep_cls().get_params())
     for name in sorted(set(PARAMETER_CHAPTERS) - params):
-        logger.warning(f"PARAMETER_CHAPTERS (docs/sphinxext/skdeep_docs.py) names {name!r}, "
-                       "which no estimator has")
+        logger.warning(
+            f"PARAMETER_CHAPTERS (docs/sphinxext/skdeep_docs.py) names {name!r}, "
+            "which no estimator has"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -350,12 +374,17 @@ def public_objects(module):
     names = getattr(module, "__all__", None)
     if names is None:
         names = [
-            name for name, obj in vars(module).items()
-            if not name.startswith("_") and (inspect.isclass(obj) or inspect.isfunction(obj))
+            name
+            for name, obj in vars(module).items()
+            if not name.startswith("_")
+            and (inspect.isclass(obj) or inspect.isfunction(obj))
             and obj.__module__ == module.__name__
         ]
-    return {f"{module.__name__}.{name}": getattr(module, name)
-            for name in names if not name.startswith("__")}
+    return {
+        f"{module.__name__}.{name}": getattr(module, name)
+        for name in names
+        if not name.startswith("__")
+    }
 
 
 def documented_objects(api_text):
@@ -383,7 +412,9 @@ def check_api_coverage(app):
         module = importlib.import_module(module_name)
         for qualified, obj in public_objects(module).items():
             if not any(obj is other for other in documented):
-                logger.warning(f"{qualified} is public but missing from api.rst", location=str(api))
+                logger.warning(
+                    f"{qualified} is public but missing from api.rst", location=str(api)
+                )
 
 
 # ---------------------------------------------------------------------------------------------
