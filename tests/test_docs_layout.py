@@ -3,9 +3,9 @@
 The pydata theme's text column holds about 85 characters of code at its default width; a
 longer line makes the block, and so the page, scroll sideways. Three places put code on the
 pages: the gallery scripts (their code cells), the literal blocks and ``>>>`` sessions of
-docs/, and the examples of skdeep's docstrings (the API pages). Each is checked as it is shown:
-a literal block without the indentation that marks it in the reST source, a docstring example
-with its ``>>> `` prompt.
+docs/ (reST pages) and the fenced code blocks of its Markdown pages, and the examples of
+skdeep's docstrings (the API pages). Each is checked as it is shown: a literal block without the
+indentation that marks it in the reST source, a docstring example with its ``>>> `` prompt.
 """
 
 import doctest
@@ -81,6 +81,30 @@ def literal_block_lines(text):
     return shown
 
 
+def fenced_block_lines(text):
+    """The (line number, line) pairs of a Markdown page shown in fenced code blocks.
+
+    A fence is three or more backticks or tildes; the block ends at a fence of the same
+    character at least as long. The fence's own indentation (a block inside a list item) is
+    not shown, so it is removed from the block's lines.
+    """
+    shown = []
+    fence = None  # (character, length, indentation) of the open fence
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        marker = stripped[:1]
+        run = len(stripped) - len(stripped.lstrip(marker)) if marker in "`~" else 0
+        if fence is None:
+            if run >= 3:
+                fence = (marker, run, indent)
+        elif marker == fence[0] and run >= fence[1] and not stripped[run:].strip():
+            fence = None
+        else:
+            shown.append((number, line[min(indent, fence[2]) :]))
+    return shown
+
+
 def test_the_checks_see_long_lines():
     # The helpers find what they are meant to: a long code line, not a long comment cell.
     long = "x = " + "1 + " * 30 + "1"
@@ -88,6 +112,11 @@ def test_the_checks_see_long_lines():
     assert [number for number, _ in example_code_lines(script) if len(_) > COLUMNS] == [10]
     page = f"Some text::\n\n    {long}\n\nProse {'again ' * 20}\n\n>>> {long}\n"
     assert [number for number, _ in literal_block_lines(page) if len(_) > COLUMNS] == [3, 7]
+    markdown = (
+        f"{'prose ' * 20}\n\n```python\n{long}\nx = 1\n```\n\n"
+        f"- item\n\n  ~~~~\n  {long}\n  ~~~~\n\n{'prose ' * 20}\n"
+    )
+    assert [number for number, _ in fenced_block_lines(markdown) if len(_) > COLUMNS] == [4, 11]
 
 
 @pytest.mark.parametrize(
@@ -107,12 +136,21 @@ PAGES = sorted(
 )
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(DOCS)))
+# The READMEs of _static/ and _inventories/ are notes beside files, not pages.
+MARKDOWN_PAGES = sorted(
+    page
+    for page in DOCS.rglob("*.md")
+    if (GENERATED | {"_static", "_inventories"}).isdisjoint(page.relative_to(DOCS).parts)
+)
+
+
+@pytest.mark.parametrize(
+    "page", PAGES + MARKDOWN_PAGES, ids=lambda page: str(page.relative_to(DOCS))
+)
 def test_page_code_fits(page):
-    too_long = _too_long(literal_block_lines(page.read_text("utf-8")))
-    assert not too_long, f"{page.name}: code lines over {COLUMNS} columns:\n" + "\n".join(
-        too_long
-    )
+    shown = fenced_block_lines if page.suffix == ".md" else literal_block_lines
+    too_long = _too_long(shown(page.read_text("utf-8")))
+    assert not too_long, f"{page.name}: code lines over {COLUMNS} columns:\n" + "\n".join(too_long)
 
 
 def test_docstring_examples_fit():
@@ -128,4 +166,3 @@ def test_docstring_examples_fit():
                 shown += example.want.splitlines()
                 too_long += [f"{test.name}: {line}" for line in shown if len(line) > COLUMNS]
     assert not too_long, "docstring examples over the column:\n" + "\n".join(too_long)
-

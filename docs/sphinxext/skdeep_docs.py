@@ -1,10 +1,11 @@
 """Sphinx helpers of the skdeep docs: tables generated from the code, and checks that fail -W.
 
-- ``.. skdeep-parameter-table:: classifier`` (or ``regressor``) renders the side-by-side table of
-  scikit-learn's MLP and skdeep's estimator from the real classes' ``get_params()``; a
-  scikit-learn parameter that skdeep lacks, or whose default differs, is a build warning.
-- ``.. skdeep-attribute-table:: classifier`` (or ``regressor``) does the same for the fitted
-  attributes of both estimators after a tiny fit.
+- ``.. skdeep-parameter-table:: shared`` (or ``skdeep-only``) renders the parameters of both
+  supervised estimators from the real classes' ``get_params()``, each parameter once; a
+  scikit-learn parameter that skdeep lacks, or whose default differs, is a build warning, and so
+  is a skdeep-only parameter with no user-guide section in :data:`PARAMETER_CHAPTERS`.
+- ``.. skdeep-attribute-table:: both`` does the same for the fitted attributes of both
+  estimators after a tiny fit.
 - At the start of the build every public name of the documented modules must appear in
   ``api.rst``, else a warning names it.
 - ``docs/scaling.md`` is listed in the user guide only once it exists.
@@ -79,7 +80,48 @@ class ExampleOrder:
 # ---------------------------------------------------------------------------------------------
 # Tables generated from the estimators
 # ---------------------------------------------------------------------------------------------
+# The user-guide section that explains each parameter scikit-learn's MLPs do not have. The
+# parameter table links every such row to its section, and a skdeep-only parameter missing from
+# this mapping is a build warning: a new parameter cannot reach the docs without a chapter.
+# Shared parameters link to the chapter that explains them where there is one.
+PARAMETER_CHAPTERS = {
+    # skdeep only
+    "anneal_dropout": "ug_dropout",
+    "batch_norm": "ug_batch_norm",
+    "batch_norm_momentum": "ug_batch_norm",
+    "batch_norm_statistics": "ug_batch_norm",
+    "class_weight": "ug_losses",
+    "dropout": "ug_dropout",
+    "input_dropout": "ug_dropout",
+    "l1": "ug_regularisation",
+    "learning_rate_decay": "ug_schedules",
+    "learning_rate_step": "ug_schedules",
+    "max_norm": "ug_max_norm",
+    "maxout_pieces": "ug_maxout",
+    "on_epoch_end": "ug_stopping_from_code",
+    "pretraining": "ug_pretraining",
+    "pretraining_cd_steps": "ug_rbm",
+    "pretraining_learning_rate": "ug_pretraining",
+    "pretraining_max_iter": "ug_pretraining",
+    "pretraining_noise": "ug_pretraining",
+    "pretraining_noise_level": "ug_pretraining",
+    "pretraining_persistent": "ug_rbm",
+    "rho": "ug_optimisers",
+    "weight_init": "ug_initialisation",
+    # shared with scikit-learn: the chapters that explain them, or the values skdeep adds
+    "activation": "ug_activations",
+    "alpha": "ug_regularisation",
+    "early_stopping": "ug_early_stopping",
+    "learning_rate": "ug_schedules",
+    "loss": "ug_losses",
+    "solver": "ug_optimisers",
+}
+
+KINDS = ("classifier", "regressor")
+
+
 def _pairs():
+    """``{kind: (scikit-learn class, skdeep class)}`` for the two supervised estimators."""
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
     from skdeep import DeepMLPClassifier, DeepMLPRegressor
@@ -101,8 +143,12 @@ def _first_sentence(lines):
             depth += 1
         elif not literal and char in ")]}":
             depth -= 1
-        elif (not literal and depth == 0 and char in ".:"
-              and (index + 1 == len(text) or text[index + 1] == " ")):
+        elif (
+            not literal
+            and depth == 0
+            and char in ".:"
+            and (index + 1 == len(text) or text[index + 1] == " ")
+        ):
             end = index
             break
     return text[:end] + "."
@@ -121,6 +167,29 @@ def _signature_order(cls):
     return [name for name in inspect.signature(cls).parameters if name != "self"]
 
 
+def _merged_order(classes):
+    """Names of the classes' parameters, each once: the first class's order, then the others'."""
+    names = []
+    for cls in classes:
+        names += [name for name in _signature_order(cls) if name not in names]
+    return names
+
+
+def _per_kind(values, render):
+    """One cell from ``{kind: value}``: the value once when both kinds agree, else each kind's.
+
+    ``values`` holds the kinds that have the entry; the cell notes a kind that lacks it, so a
+    row says where the classifier and the regressor differ.
+    """
+    shown = {kind: render(value) for kind, value in values.items()}
+    if len(shown) == 1:
+        ((kind, text),) = shown.items()
+        return f"*{kind.capitalize()} only.* {text}"
+    if len(set(shown.values())) == 1:
+        return shown[KINDS[0]]
+    return " ".join(f"*{kind.capitalize()}:* {text}" for kind, text in shown.items())
+
+
 def _list_table(header, rows, widths):
     """reST lines of a list-table; each cell is a string of inline markup."""
     lines = [
@@ -137,15 +206,17 @@ def _list_table(header, rows, widths):
 
 
 class _TableDirective(SphinxDirective):
+    """A table over both estimators; the one argument says which of its rows to show."""
+
     required_arguments = 1
     has_content = False
+    choices = ()
 
-    def _pair(self):
-        kind = self.arguments[0]
-        pairs = _pairs()
-        if kind not in pairs:
-            raise self.error(f"expected one of {sorted(pairs)}, got {kind!r}")
-        return pairs[kind]
+    def _which(self):
+        which = self.arguments[0]
+        if which not in self.choices:
+            raise self.error(f"expected one of {list(self.choices)}, got {which!r}")
+        return which
 
     def _warn(self, message):
         logger.warning(message, location=(self.env.docname, self.lineno))
@@ -157,72 +228,142 @@ class _TableDirective(SphinxDirective):
 
 
 class ParameterTable(_TableDirective):
-    """Side-by-side parameters of scikit-learn's MLP and skdeep's estimator, from get_params()."""
+    """The parameters of both estimators, from get_params(), each parameter once.
+
+    ``.. skdeep-parameter-table:: shared`` lists scikit-learn's parameters with their (common)
+    default and skdeep's description; ``skdeep-only`` lists the parameters scikit-learn lacks,
+    each linked to the user-guide section of :data:`PARAMETER_CHAPTERS` that explains it. A
+    row notes where the classifier and the regressor differ. A scikit-learn parameter that skdeep
+    lacks or whose default differs, and a skdeep-only parameter without a chapter, are warnings.
+    """
+
+    choices = ("shared", "skdeep-only")
 
     def run(self):
-        sklearn_cls, skdeep_cls = self._pair()
-        theirs, ours = sklearn_cls().get_params(), skdeep_cls().get_params()
-        meaning = _described(skdeep_cls, "Parameters")
-        rows = []
-        for name in _signature_order(sklearn_cls):
-            if name not in ours:
-                self._warn(f"{skdeep_cls.__name__} lacks {sklearn_cls.__name__}'s {name!r}")
-                continue
-            same = repr(theirs[name]) == repr(ours[name])
-            if not same:
+        which = self._which()
+        pairs = _pairs()
+        theirs, ours, meaning = {}, {}, {}
+        for kind, (sklearn_cls, skdeep_cls) in pairs.items():
+            theirs[kind] = sklearn_cls().get_params()
+            ours[kind] = skdeep_cls().get_params()
+            meaning[kind] = _described(skdeep_cls, "Parameters")
+            if which != "shared":
+                continue  # the shared table reports these, once
+            for name, default in theirs[kind].items():
+                if name not in ours[kind]:
+                    self._warn(f"{skdeep_cls.__name__} lacks {sklearn_cls.__name__}'s {name!r}")
+                elif repr(default) != repr(ours[kind][name]):
+                    self._warn(
+                        f"{skdeep_cls.__name__}'s default {name}={ours[kind][name]!r} "
+                        f"differs from {sklearn_cls.__name__}'s {default!r}"
+                    )
+        if which == "shared":
+            names = [
+                name
+                for name in _merged_order(cls for cls, _ in pairs.values())
+                if any(name in ours[kind] for kind in KINDS)
+            ]
+        else:
+            names = [
+                name
+                for name in _merged_order(cls for _, cls in pairs.values())
+                if not any(name in theirs[kind] for kind in KINDS)
+            ]
+        for name in names:
+            if which == "skdeep-only" and name not in PARAMETER_CHAPTERS:
                 self._warn(
-                    f"{skdeep_cls.__name__}'s default {name}={ours[name]!r} differs from "
-                    f"{sklearn_cls.__name__}'s {theirs[name]!r}"
+                    f"skdeep-only parameter {name!r} has no user-guide section in "
+                    "PARAMETER_CHAPTERS (docs/sphinxext/skdeep_docs.py)"
                 )
-            rows.append([f"``{name}``", f"``{theirs[name]!r}``", f"``{ours[name]!r}``",
-                         meaning.get(name, "")])
-        for name in _signature_order(skdeep_cls):
-            if name not in theirs:
-                rows.append([f"``{name}``", "--", f"``{ours[name]!r}``", meaning.get(name, "")])
-        header = ["Parameter", sklearn_cls.__name__, skdeep_cls.__name__, "Meaning in skdeep"]
-        return self._render(_list_table(header, rows, (18, 14, 14, 54)))
+        rows = []
+        for name in names:
+            kinds = [kind for kind in KINDS if name in ours[kind]]
+            # A parameter of one estimator only is noted once, in the description.
+            default = (
+                f"``{ours[kinds[0]][name]!r}``"
+                if len(kinds) == 1
+                else _per_kind(
+                    {kind: ours[kind][name] for kind in kinds}, lambda value: f"``{value!r}``"
+                )
+            )
+            described = _per_kind({kind: meaning[kind].get(name, "") for kind in kinds}, str)
+            chapter = f":ref:`{PARAMETER_CHAPTERS[name]}`" if name in PARAMETER_CHAPTERS else ""
+            rows.append([f"``{name}``", default, described, chapter])
+        header = ["Parameter", "Default", "Meaning in skdeep", "Explained in"]
+        return self._render(_list_table(header, rows, (20, 14, 46, 20)))
 
 
 def _fitted_attributes(estimator):
     return {
-        name for name in dir(estimator)
+        name
+        for name in dir(estimator)
         if name.endswith("_") and not name.startswith("_") and hasattr(estimator, name)
     }
 
 
 class AttributeTable(_TableDirective):
-    """Fitted attributes of scikit-learn's MLP and skdeep's estimator after the same tiny fit."""
+    """Fitted attributes of scikit-learn's MLPs and skdeep's estimators after the same tiny fit.
+
+    ``.. skdeep-attribute-table:: both`` lists every attribute once; a row notes an attribute
+    that only the classifier or only the regressor has. A scikit-learn attribute that skdeep
+    lacks is a warning.
+    """
+
+    choices = ("both",)
 
     def run(self):
         from sklearn.datasets import load_digits
         from sklearn.exceptions import ConvergenceWarning
 
-        sklearn_cls, skdeep_cls = self._pair()
+        self._which()
         X, y = load_digits(return_X_y=True)
         X, y = X[:60] / 16, y[:60]
-        if self.arguments[0] == "regressor":
-            y = y / 9.0
-        fitted = {}
-        for cls in (sklearn_cls, skdeep_cls):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                estimator = cls(hidden_layer_sizes=(5,), max_iter=2, random_state=0).fit(X, y)
-            fitted[cls] = _fitted_attributes(estimator)
-        theirs, ours = fitted[sklearn_cls], fitted[skdeep_cls]
-        for name in sorted(theirs - ours):
-            self._warn(f"{skdeep_cls.__name__} lacks {sklearn_cls.__name__}'s fitted {name}")
-        meaning = _described(skdeep_cls, "Attributes")
-        # feature_names_in_ exists only after a fit on a DataFrame; both estimators document it.
-        names = sorted(theirs | ours | {"feature_names_in_"}, key=lambda n: (n not in theirs, n))
-        rows = [
-            [f"``{name}``",
-             "yes" if name in theirs or name == "feature_names_in_" else "--",
-             "yes" if name in ours or name == "feature_names_in_" else "--",
-             meaning.get(name, "")]
-            for name in names
-        ]
-        header = ["Attribute", sklearn_cls.__name__, skdeep_cls.__name__, "Meaning in skdeep"]
+        theirs, ours, meaning = {}, {}, {}
+        for kind, (sklearn_cls, skdeep_cls) in _pairs().items():
+            target = y / 9.0 if kind == "regressor" else y
+            fitted = []
+            for cls in (sklearn_cls, skdeep_cls):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    estimator = cls(hidden_layer_sizes=(5,), max_iter=2, random_state=0)
+                    estimator.fit(X, target)
+                # feature_names_in_ exists only after a fit on a DataFrame; both document it.
+                fitted.append(_fitted_attributes(estimator) | {"feature_names_in_"})
+            theirs[kind], ours[kind] = fitted
+            for name in sorted(theirs[kind] - ours[kind]):
+                self._warn(f"{skdeep_cls.__name__} lacks {sklearn_cls.__name__}'s fitted {name}")
+            meaning[kind] = _described(skdeep_cls, "Attributes")
+        in_sklearn = set().union(*theirs.values())
+        names = sorted(
+            set().union(*ours.values(), in_sklearn),
+            key=lambda name: (name not in in_sklearn, name),
+        )
+        rows = []
+        for name in names:
+            kinds = [kind for kind in KINDS if name in ours[kind] or name in theirs[kind]]
+            described = _per_kind({kind: meaning[kind].get(name, "") for kind in kinds}, str)
+            rows.append(
+                [
+                    f"``{name}``",
+                    "yes" if name in in_sklearn else "--",
+                    "yes" if any(name in ours[kind] for kind in kinds) else "--",
+                    described,
+                ]
+            )
+        header = ["Attribute", "scikit-learn", "skdeep", "Meaning in skdeep"]
         return self._render(_list_table(header, rows, (22, 12, 12, 54)))
+
+
+def check_parameter_chapters(app):
+    """Every entry of :data:`PARAMETER_CHAPTERS` names a parameter one of the estimators has."""
+    params = set()
+    for _, skdeep_cls in _pairs().values():
+        params |= set(skdeep_cls().get_params())
+    for name in sorted(set(PARAMETER_CHAPTERS) - params):
+        logger.warning(
+            f"PARAMETER_CHAPTERS (docs/sphinxext/skdeep_docs.py) names {name!r}, "
+            "which no estimator has"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,12 +374,17 @@ def public_objects(module):
     names = getattr(module, "__all__", None)
     if names is None:
         names = [
-            name for name, obj in vars(module).items()
-            if not name.startswith("_") and (inspect.isclass(obj) or inspect.isfunction(obj))
+            name
+            for name, obj in vars(module).items()
+            if not name.startswith("_")
+            and (inspect.isclass(obj) or inspect.isfunction(obj))
             and obj.__module__ == module.__name__
         ]
-    return {f"{module.__name__}.{name}": getattr(module, name)
-            for name in names if not name.startswith("__")}
+    return {
+        f"{module.__name__}.{name}": getattr(module, name)
+        for name in names
+        if not name.startswith("__")
+    }
 
 
 def documented_objects(api_text):
@@ -266,7 +412,9 @@ def check_api_coverage(app):
         module = importlib.import_module(module_name)
         for qualified, obj in public_objects(module).items():
             if not any(obj is other for other in documented):
-                logger.warning(f"{qualified} is public but missing from api.rst", location=str(api))
+                logger.warning(
+                    f"{qualified} is public but missing from api.rst", location=str(api)
+                )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,6 +493,7 @@ def setup(app):
     app.add_directive("skdeep-parameter-table", ParameterTable)
     app.add_directive("skdeep-attribute-table", AttributeTable)
     app.connect("builder-inited", check_api_coverage)
+    app.connect("builder-inited", check_parameter_chapters)
     app.connect("source-read", drop_missing_scaling_chapter)
     app.connect("source-read", drop_cdn_scripts)
     _attributes_without_member_links()
