@@ -67,7 +67,8 @@ class DeepMLPClassifier(ClassifierMixin, BaseDeepMLP):
     >>> from sklearn.model_selection import train_test_split
     >>> from skdeep import DeepMLPClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> X_train, X_test, y_train, y_test = train_test_split(X / 16, y, random_state=0)
+    >>> X_train, X_test, y_train, y_test = train_test_split(
+    ...     X / 16, y, random_state=0)
     >>> clf = DeepMLPClassifier(hidden_layer_sizes=(64, 64), batch_norm=True,
     ...                         dropout=0.1, max_iter=30, random_state=0)
     >>> clf = clf.fit(X_train, y_train)
@@ -277,9 +278,10 @@ class DeepMLPRegressor(RegressorMixin, BaseDeepMLP):
     --------
     >>> from sklearn.datasets import make_regression
     >>> from skdeep import DeepMLPRegressor
-    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
-    >>> reg = DeepMLPRegressor(hidden_layer_sizes=(32,), solver="lbfgs", max_iter=500,
-    ...                        random_state=0).fit(X, y / 100)
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0,
+    ...                        random_state=0)
+    >>> reg = DeepMLPRegressor(hidden_layer_sizes=(32,), solver="lbfgs",
+    ...                        max_iter=500, random_state=0).fit(X, y / 100)
     >>> reg.score(X, y / 100) > 0.95
     True
     """

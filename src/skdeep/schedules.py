@@ -373,7 +373,8 @@ def make_schedule(name, initial_rate, *, power_t=None, decay=None, step_size=Non
 
     Examples
     --------
-    >>> make_schedule('step', 0.1, decay=0.5, step_size=3, power_t=0.25).rate(6, 600)
+    >>> step = make_schedule('step', 0.1, decay=0.5, step_size=3, power_t=0.25)
+    >>> step.rate(6, 600)
     0.025
     """
     if name == "cosine" and (total_epochs is None or total_epochs < 1):

@@ -291,7 +291,8 @@ def to_onnx_inverse_transform(autoencoder, X=None, **options):
     >>> from skdeep import DenoisingAutoencoderTransformer
     >>> from skdeep.onnx import to_onnx_inverse_transform
     >>> X = np.random.RandomState(0).uniform(size=(50, 6))
-    >>> dae = DenoisingAutoencoderTransformer(n_components=2, random_state=0).fit(X)
+    >>> dae = DenoisingAutoencoderTransformer(n_components=2, random_state=0)
+    >>> dae = dae.fit(X)
     >>> session = ort.InferenceSession(
     ...     to_onnx_inverse_transform(dae).SerializeToString(),
     ...     providers=["CPUExecutionProvider"],
@@ -300,7 +301,8 @@ def to_onnx_inverse_transform(autoencoder, X=None, **options):
     >>> (reconstruction,) = session.run(None, {"X": codes})
     >>> reconstruction.shape
     (50, 6)
-    >>> bool(np.allclose(reconstruction, dae.inverse_transform(codes), atol=1e-12))
+    >>> expected = dae.inverse_transform(codes)
+    >>> bool(np.allclose(reconstruction, expected, atol=1e-12))
     True
     """
     if not isinstance(autoencoder, (DenoisingAutoencoderTransformer, StackedAutoencoder)):
