@@ -103,7 +103,7 @@ row_labels = {
 blocks = zip([ax_clean, ax_masked], [X_test, masked], row_labels.items())
 for ax, images, (title, labels) in blocks:
     display = ReconstructionDisplay.from_estimator(
-        dae, images, image_shape=(28, 28), n_images=10, ax=ax, labels=labels, name=title
+        dae, images, (28, 28), n_images=10, ax=ax, labels=labels, name=title
     )
     for row_ax in display.axes_[:, 0]:
         row_ax.yaxis.label.set(rotation=0, ha="right", va="center", fontsize="small")

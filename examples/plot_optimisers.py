@@ -89,7 +89,7 @@ styles = {
     "adam": {"linestyle": "--"},
     "adamax": {"linestyle": "--"},
     "nadam": {"linestyle": "--"},
-    "amsgrad": {"linestyle": ":", "marker": "o", "markevery": 5, "fillstyle": "none"},
+    "amsgrad": {"linestyle": ":", "marker": "o", "markevery": 5, "mfc": "none"},
 }
 fig, ax = plt.subplots(figsize=(7.5, 4.5), layout="constrained")
 for solver, curve in curves.items():

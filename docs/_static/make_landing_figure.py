@@ -16,11 +16,8 @@ import runpy
 import warnings
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen first)
-from PIL import Image  # noqa: E402  (installed with matplotlib)
+import matplotlib.pyplot as plt
+from PIL import Image  # Pillow is installed with matplotlib
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent.parent / "examples" / "plot_mnist_filters.py"
@@ -28,6 +25,8 @@ OUTPUT = HERE / "mnist_reconstructions.png"
 
 
 def main():
+    # Draw off screen, whatever backend the environment would choose.
+    plt.switch_backend("Agg")
     with warnings.catch_warnings():
         # plt.show() in the example has nothing to show on the Agg backend, and says so.
         warnings.filterwarnings("ignore", message=".*non-interactive.*")
@@ -36,7 +35,9 @@ def main():
     figure.savefig(OUTPUT, dpi=200)
     image = Image.open(OUTPUT).convert("L").quantize(colors=64)
     image.save(OUTPUT, optimize=True)
-    print(f"wrote {OUTPUT} ({image.width}x{image.height} px, {OUTPUT.stat().st_size:,} bytes)")
+    print(
+        f"wrote {OUTPUT} ({image.width}x{image.height} px, {OUTPUT.stat().st_size:,} bytes)"
+    )
 
 
 if __name__ == "__main__":
