@@ -1,7 +1,7 @@
 """
-=================================================================
-Denoising-autoencoder features in a pipeline, next to PCA and RBM
-=================================================================
+=================================
+Autoencoder, PCA and RBM features
+=================================
 
 :class:`skdeep.DenoisingAutoencoderTransformer` is a scikit-learn transformer:
 ``fit`` learns to reconstruct each training image from a corrupted copy,

@@ -1,7 +1,7 @@
 """
-================================================
-Searching deep hyperparameters on a Dask cluster
-================================================
+====================================
+Successive halving on a Dask cluster
+====================================
 
 skdeep's estimators are ordinary scikit-learn estimators, so scikit-learn's searches run on a
 `Dask <https://distributed.dask.org>`_ cluster through joblib's ``"dask"`` backend: every fit of

@@ -1,7 +1,7 @@
 """
-=============================================
-Training on data larger than memory with Dask
-=============================================
+==================================
+Data larger than memory, with Dask
+==================================
 
 ``partial_fit`` trains any skdeep estimator (with a stochastic solver) for one pass over the
 rows it is given, keeping the optimiser's state between calls, so a training set never has to

@@ -1,7 +1,7 @@
 """
-=====================================================
-An exhaustive grid over initialisation and batch norm
-=====================================================
+=========================
+An exhaustive grid search
+=========================
 
 Weight initialisation, batch normalisation, dropout and the optimiser are ordinary
 constructor parameters of :class:`skdeep.DeepMLPClassifier`, so scikit-learn's

@@ -1,7 +1,7 @@
 """
-============================================================
-Initialisation and batch normalisation in a deep sigmoid net
-============================================================
+=============================
+Initialisation and batch norm
+=============================
 
 A network of five logistic hidden layers trained with plain SGD and momentum is the classic
 example of a net that "does not train": the loss sits on a plateau near ``log(10)`` because the

@@ -1,7 +1,7 @@
 """
-==============================================
-Watching a fit with scikit-learn's callbacks
-==============================================
+===============================
+Monitoring a fit with callbacks
+===============================
 
 skdeep estimators take scikit-learn's callbacks (``sklearn.callback``, scikit-learn 1.9 and
 later). Here :class:`~sklearn.callback.ScoringMonitor` scores a

@@ -1,7 +1,7 @@
 """
-===================================================
-Quickstart: DeepMLPClassifier next to MLPClassifier
-===================================================
+=================================
+Quickstart: next to MLPClassifier
+=================================
 
 :class:`skdeep.DeepMLPClassifier` takes every parameter of scikit-learn's
 :class:`~sklearn.neural_network.MLPClassifier` with the same default, so the same line of code

@@ -1,7 +1,7 @@
 """
-=====================================================
-RandomizedSearchCV over deep-learning hyperparameters
-=====================================================
+==================================
+Random search over hyperparameters
+==================================
 
 Depth, activation, initialisation, batch normalisation, dropout, optimiser, learning rate and
 weight decay are all ordinary constructor parameters of :class:`skdeep.DeepMLPClassifier`, so

@@ -1,7 +1,7 @@
 """
-=============================================
-Sparse and contractive autoencoder features
-=============================================
+===================================
+Sparse and contractive autoencoders
+===================================
 
 Besides a bottleneck and denoising, two penalties keep an autoencoder from learning
 the identity: a **sparse** autoencoder pushes each code unit's mean activation

@@ -1,7 +1,7 @@
 """
-=================================================================
-Stacked pretraining and fine-tuning against random initialisation
-=================================================================
+=====================================
+Stacked pretraining, then fine-tuning
+=====================================
 
 Greedy layer-wise pretraining initialises a deep network one hidden layer at a time before the
 whole network is trained ("fine-tuned") on the labels. With ``pretraining='autoencoder'`` or

@@ -1,7 +1,7 @@
 """
-===============================================
-A validation set through a scaling pipeline
-===============================================
+==================================
+Validation data through a pipeline
+==================================
 
 ``fit(X, y, X_val=..., y_val=...)`` gives :class:`skdeep.DeepMLPClassifier` your own validation
 set for early stopping. Inside a :class:`~sklearn.pipeline.Pipeline` the validation set has to
