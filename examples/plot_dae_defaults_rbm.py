@@ -1,7 +1,7 @@
 """
-=======================================
-Default autoencoder against a tuned RBM
-=======================================
+===============================
+Default DAE against a tuned RBM
+===============================
 
 scikit-learn's example ``plot_rbm_logistic_classification`` tunes a
 :class:`~sklearn.neural_network.BernoulliRBM` for digit features: digits nudged by

@@ -1,7 +1,7 @@
 """
-==================================
-Learning-rate schedules and NewBOB
-==================================
+=======================
+Learning-rate schedules
+=======================
 
 ``learning_rate`` sets how the step size of a stochastic solver changes from epoch to epoch.
 skdeep has scikit-learn's ``'constant'``, ``'invscaling'`` and ``'adaptive'``, and adds

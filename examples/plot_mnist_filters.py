@@ -95,7 +95,7 @@ plt.show()
 # y-labels of ``axes_[:, 0]``; we set them upright, in the left margin, one per row.
 masked = masking(X_test[:10], 0.5, np.random.default_rng(0))
 fig, (ax_clean, ax_masked) = plt.subplots(2, 1, figsize=(7, 2.95))
-fig.subplots_adjust(left=0.17, right=0.995, bottom=0.01, top=0.91, hspace=0.25)
+fig.subplots_adjust(left=0.19, right=0.995, bottom=0.01, top=0.91, hspace=0.25)
 row_labels = {
     "Clean test digits": ("clean input", "reconstruction\nof clean"),
     "Half of the pixels masked": ("masked input", "reconstruction\nof masked"),
@@ -106,7 +106,7 @@ for ax, images, (title, labels) in blocks:
         dae, images, (28, 28), n_images=10, ax=ax, labels=labels, name=title
     )
     for row_ax in display.axes_[:, 0]:
-        row_ax.yaxis.label.set(rotation=0, ha="right", va="center", fontsize="small")
+        row_ax.yaxis.label.set(rotation=0, ha="right", va="center")
 plt.show()
 
 # %%

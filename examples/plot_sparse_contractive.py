@@ -1,7 +1,7 @@
 """
-===================================
-Sparse and contractive autoencoders
-===================================
+============================
+Sparse and contractive codes
+============================
 
 Besides a bottleneck and denoising, two penalties keep an autoencoder from learning
 the identity: a **sparse** autoencoder pushes each code unit's mean activation
