@@ -1,7 +1,7 @@
 """
-======================================================================
-Default autoencoder features against scikit-learn's tuned RBM features
-======================================================================
+===============================
+Default DAE against a tuned RBM
+===============================
 
 scikit-learn's example ``plot_rbm_logistic_classification`` tunes a
 :class:`~sklearn.neural_network.BernoulliRBM` for digit features: digits nudged by

@@ -1,7 +1,7 @@
 """
-=================================================================
-Denoising-autoencoder features in a pipeline, next to PCA and RBM
-=================================================================
+=================================
+Autoencoder, PCA and RBM features
+=================================
 
 :class:`skdeep.DenoisingAutoencoderTransformer` is a scikit-learn transformer:
 ``fit`` learns to reconstruct each training image from a corrupted copy,
@@ -91,7 +91,7 @@ for name, pipeline in pipelines.items():
 # %%
 # Accuracy of the linear classifier on each representation
 # ---------------------------------------------------------
-fig, ax = plt.subplots(figsize=(8, 3.5))
+fig, ax = plt.subplots(figsize=(7, 3.5))
 names = list(pipelines)
 colours = ["grey", "C0", "C1", "C2", "C3", "C4"]
 ax.barh(names, [scores[name] for name in names], color=colours)
@@ -114,8 +114,10 @@ plt.show()
 # -----------------------------------
 # Each has one weight vector per unit over the 784 pixels: its ``components_``.
 # :class:`~skdeep.plotting.FilterGridDisplay` shows the first 36 of each as 28x28
-# images; passing one axes per model makes it divide that axes into the grid.
-fig, axes = plt.subplots(1, 3, figsize=(12, 4.4))
+# images; passing one axes per model makes it divide that axes into the grid, and thin
+# figure margins leave the space to the filters.
+fig, axes = plt.subplots(1, 3, figsize=(7, 2.6))
+fig.subplots_adjust(left=0.005, right=0.995, bottom=0.01, top=0.9, wspace=0.05)
 for ax, name in zip(axes, ["PCA (64)", "BernoulliRBM", "DAE, logistic"]):
     FilterGridDisplay.from_estimator(
         pipelines[name][0], image_shape=(28, 28), n_filters=36, ax=ax, name=name

@@ -1,7 +1,7 @@
 """
-================================================
-Searching deep hyperparameters on a Dask cluster
-================================================
+====================================
+Successive halving on a Dask cluster
+====================================
 
 skdeep's estimators are ordinary scikit-learn estimators, so scikit-learn's searches run on a
 `Dask <https://distributed.dask.org>`_ cluster through joblib's ``"dask"`` backend: every fit of
@@ -23,6 +23,7 @@ instead of starting a local cluster, ::
 and the rest runs unchanged. Every worker must have skdeep (the same version) installed.
 """
 
+import textwrap
 import time
 import warnings
 
@@ -76,7 +77,9 @@ if __name__ == "__main__":
         cluster
     )  # on a real cluster: client = Client("tcp://scheduler:8786")
     print(client)
-    print("BLAS threads in each worker:", client.run(blas_threads))
+    print("BLAS threads in each worker:")
+    for worker, threads in client.run(blas_threads).items():
+        print(f"  {worker}: {threads}")
 
 # %%
 # Successive halving over epochs
@@ -118,7 +121,7 @@ if __name__ == "__main__":
         f"searched in {time.perf_counter() - start:.1f} s: candidates per round"
         f" {search.n_candidates_}, epochs per round {search.n_resources_}"
     )
-    print("best:", search.best_params_)
+    print(textwrap.fill(f"best: {search.best_params_}", 85, subsequent_indent="  "))
     print(
         f"cross-validated accuracy {search.best_score_:.4f},"
         f" held-out accuracy {search.best_estimator_.score(X_test, y_test):.4f}"

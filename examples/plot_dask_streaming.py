@@ -1,7 +1,7 @@
 """
-=============================================
-Training on data larger than memory with Dask
-=============================================
+==================================
+Data larger than memory, with Dask
+==================================
 
 ``partial_fit`` trains any skdeep estimator (with a stochastic solver) for one pass over the
 rows it is given, keeping the optimiser's state between calls, so a training set never has to
@@ -30,6 +30,7 @@ a chunked format on object storage that dask reads directly (``da.from_zarr``, f
 """
 
 import tempfile
+import textwrap
 import time
 import warnings
 from pathlib import Path
@@ -162,7 +163,7 @@ if __name__ == "__main__":
 
     X_chunked = dask_array_from_npy(directory / "X.npy", CHUNK_ROWS)
     y_chunked = dask_array_from_npy(directory / "y.npy", CHUNK_ROWS)
-    print(X_chunked)
+    print(textwrap.fill(repr(X_chunked), 85, subsequent_indent="  "))
 
     start = time.perf_counter()
     streamed = Incremental(
@@ -237,7 +238,7 @@ if __name__ == "__main__":
         chunks=(X_chunked.chunks[0], (autoencoder.n_components,)),
         dtype=X_chunked.dtype,
     )
-    print(codes)
+    print(textwrap.fill(repr(codes), 85, subsequent_indent="  "))
     print(
         "mean code over all rows (first 6 features):",
         codes.mean(axis=0)[:6].compute().round(3),

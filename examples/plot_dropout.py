@@ -57,6 +57,8 @@ curves = {
     name: {"train loss": [], "valid loss": [], "train acc": [], "valid acc": []}
     for name in networks
 }
+print(f"{'':<31}{'best validation':>16}{'final validation':>18}")
+print(f"{'network':<31}{'log-loss':>16}{'accuracy':>18}")
 for name, clf in networks.items():
     for epoch in range(n_epochs):
         with warnings.catch_warnings():
@@ -73,16 +75,17 @@ for name, clf in networks.items():
             curves[name][f"{split} acc"].append(
                 np.mean(classes[proba.argmax(1)] == y_split)
             )
-    print(
-        f"{name:<32} best validation loss {min(curves[name]['valid loss']):.3f}, "
-        f"final validation accuracy {curves[name]['valid acc'][-1]:.3f}"
-    )
+    best_loss = min(curves[name]["valid loss"])
+    print(f"{name:<31}{best_loss:>16.3f}{curves[name]['valid acc'][-1]:>18.3f}")
 
 # %%
 # Train and validation curves
 # ---------------------------
 epochs = np.arange(1, n_epochs + 1)
-fig, (ax_valid, ax_train, ax_acc) = plt.subplots(1, 3, figsize=(13, 4))
+fig, axes = plt.subplot_mosaic(
+    [["valid", "train"], ["acc", "acc"]], figsize=(7.5, 6.5), layout="constrained"
+)
+ax_valid, ax_train, ax_acc = axes["valid"], axes["train"], axes["acc"]
 for colour, (name, curve) in zip(["C3", "C0", "C2"], curves.items()):
     ax_valid.plot(epochs, curve["valid loss"], color=colour, label=name)
     ax_train.plot(epochs, curve["train loss"], color=colour, label=name)
@@ -95,8 +98,7 @@ ax_acc.set(
     xlabel="epoch", ylabel="accuracy", ylim=(0.85, 0.95), title="Validation accuracy"
 )
 ax_valid.set_ylim(0.2, 0.6)
-ax_valid.legend()
-fig.tight_layout()
+ax_acc.legend()
 plt.show()
 
 # %%

@@ -1,7 +1,7 @@
 """
-=====================================================
-An exhaustive grid over initialisation and batch norm
-=====================================================
+=========================
+An exhaustive grid search
+=========================
 
 Weight initialisation, batch normalisation, dropout and the optimiser are ordinary
 constructor parameters of :class:`skdeep.DeepMLPClassifier`, so scikit-learn's
@@ -17,6 +17,7 @@ per layer, 50 epochs, dropout 0 or 0.3 and three solvers (24 settings).
 """
 
 # %%
+import textwrap
 import time
 import warnings
 
@@ -51,7 +52,7 @@ with warnings.catch_warnings():
     search.fit(X / 16, y)
 seconds = time.perf_counter() - start
 print(f"searched {len(search.cv_results_['params'])} settings in {seconds:.0f} s")
-print("best:", search.best_params_)
+print(textwrap.fill(f"best: {search.best_params_}", 85, subsequent_indent="  "))
 print(f"best cross-validated accuracy {search.best_score_:.4f}")
 
 # %%

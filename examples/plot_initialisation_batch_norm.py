@@ -1,7 +1,7 @@
 """
-============================================================
-Initialisation and batch normalisation in a deep sigmoid net
-============================================================
+=============================
+Initialisation and batch norm
+=============================
 
 A network of five logistic hidden layers trained with plain SGD and momentum is the classic
 example of a net that "does not train": the loss sits on a plateau near ``log(10)`` because the
@@ -65,7 +65,9 @@ for name, settings in runs.items():
 # %%
 # Training curves
 # ---------------
-fig, (ax_loss, ax_score) = plt.subplots(1, 2, figsize=(11, 4))
+fig, (ax_loss, ax_score) = plt.subplots(
+    2, 1, figsize=(7, 7), sharex=True, layout="constrained"
+)
 for name, clf in fitted.items():
     epochs = np.arange(1, clf.n_iter_ + 1)
     ax_loss.plot(epochs, clf.loss_curve_, label=name)
@@ -73,17 +75,15 @@ for name, clf in fitted.items():
 ax_loss.axhline(
     np.log(10), color="grey", linestyle=":", label="log(10): uniform guess"
 )
-ax_loss.set(
-    xlabel="epoch", ylabel="training loss", yscale="log", title="Training loss"
-)
+ax_loss.set(ylabel="training loss", yscale="log", title="Training loss")
 ax_score.set(
     xlabel="epoch", ylabel="accuracy", ylim=(0, 1), title="Validation accuracy"
 )
 ax_loss.legend(fontsize="small")
 fig.suptitle(
-    "Five logistic hidden layers of 100 units, SGD with momentum, 2,000 MNIST digits"
+    "Five logistic hidden layers of 100 units,\n"
+    "SGD with momentum, 2,000 MNIST digits"
 )
-fig.tight_layout()
 plt.show()
 
 # %%

@@ -1,7 +1,7 @@
 """
-========================================
-Learning-rate schedules, NewBOB included
-========================================
+=======================
+Learning-rate schedules
+=======================
 
 ``learning_rate`` sets how the step size of a stochastic solver changes from epoch to epoch.
 skdeep has scikit-learn's ``'constant'``, ``'invscaling'`` and ``'adaptive'``, and adds
@@ -78,7 +78,9 @@ for schedule in schedules:
 # Every epoch's record in ``history_`` holds the learning rate it used, next to its training
 # loss and validation score. (The schedules themselves are small objects of
 # :mod:`skdeep.schedules`, usable on their own.)
-fig, (ax_rate, ax_score) = plt.subplots(1, 2, figsize=(11, 4.5))
+fig, (ax_rate, ax_score) = plt.subplots(
+    2, 1, figsize=(7, 7), sharex=True, layout="constrained"
+)
 for schedule, clf in fitted.items():
     epochs = np.arange(1, clf.n_iter_ + 1)
     style = {"linewidth": 2.5} if schedule == "newbob" else {}
@@ -87,14 +89,12 @@ for schedule, clf in fitted.items():
     rates = [record["learning_rate"] for record in clf.history_]
     ax_rate.plot(epochs, rates, label=schedule, **style)
     ax_score.plot(epochs, clf.validation_scores_, label=schedule, **style)
-ax_rate.set(
-    xlabel="epoch", ylabel="learning rate", yscale="log", title="Learning rate"
-)
+ax_rate.set(ylabel="learning rate", yscale="log", title="Learning rate")
 ax_score.set(
     xlabel="epoch", ylabel="accuracy", ylim=(0.88, 0.96), title="Validation accuracy"
 )
-ax_rate.legend(title="learning_rate")
-fig.tight_layout()
+outside = {"loc": "upper left", "bbox_to_anchor": (1.01, 1)}
+ax_rate.legend(title="learning_rate", **outside)
 plt.show()
 
 # %%

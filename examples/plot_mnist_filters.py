@@ -1,7 +1,7 @@
 """
-============================================================
-First-layer filters and reconstructions of real MNIST digits
-============================================================
+=================================
+MNIST filters and reconstructions
+=================================
 
 A denoising autoencoder learns what to keep from an image by learning to restore it.
 :func:`skdeep.datasets.load_mnist_sample` ships 10,000 real MNIST digits with skdeep, so this
@@ -16,6 +16,7 @@ logistic hidden units on 5,000 of them, then look at
 """
 
 # %%
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -28,7 +29,7 @@ from skdeep.noise import masking
 from skdeep.plotting import FilterGridDisplay, ReconstructionDisplay
 
 digits = load_mnist_sample()
-print(digits.DESCR)
+print(textwrap.fill(digits.DESCR, width=85))
 X_train, y_train = digits.data[:5000], digits.target[:5000]
 X_test = digits.data[-1000:]
 
@@ -58,8 +59,11 @@ print(f"reconstruction loss per image: {loss:.1f} (cross-entropy, in nats)")
 # Filters
 # -------
 # ``FilterGridDisplay.from_estimator`` takes the rows of ``components_`` of the autoencoder and
-# the columns of ``coefs_[0]`` of the classifier. Each image has its own grey scale.
-fig, (ax_dae, ax_clf) = plt.subplots(1, 2, figsize=(11, 5.8))
+# the columns of ``coefs_[0]`` of the classifier. Each image has its own grey scale. Each
+# display divides the axes it is given into an 8x8 grid; thin figure margins leave the
+# space to the filters.
+fig, (ax_dae, ax_clf) = plt.subplots(1, 2, figsize=(7, 3.9))
+fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93, wspace=0.04)
 FilterGridDisplay.from_estimator(
     dae,
     image_shape=(28, 28),
@@ -72,7 +76,7 @@ FilterGridDisplay.from_estimator(
     image_shape=(28, 28),
     n_filters=64,
     ax=ax_clf,
-    name="MLP classifier (trained on labels)",
+    name="MLP classifier (labels)",
 )
 plt.show()
 
@@ -87,26 +91,22 @@ plt.show()
 # ``ReconstructionDisplay.from_estimator`` shows the first images of ``X`` above
 # ``inverse_transform(transform(X))``. No noise is applied at transform time, so to see the
 # denoising we corrupt the test digits ourselves with the same masking function the
-# autoencoder trains with, from :mod:`skdeep.noise`.
+# autoencoder trains with, from :mod:`skdeep.noise`. The display's row labels are ordinary
+# y-labels of ``axes_[:, 0]``; we set them upright, in the left margin, one per row.
 masked = masking(X_test[:10], 0.5, np.random.default_rng(0))
-fig, (ax_clean, ax_masked) = plt.subplots(2, 1, figsize=(10, 4.6))
-ReconstructionDisplay.from_estimator(
-    dae,
-    X_test,
-    image_shape=(28, 28),
-    n_images=10,
-    ax=ax_clean,
-    name="Clean test digits",
-)
-ReconstructionDisplay.from_estimator(
-    dae,
-    masked,
-    image_shape=(28, 28),
-    n_images=10,
-    ax=ax_masked,
-    labels=("masked", "reconstruction"),
-    name="Half of the pixels masked",
-)
+fig, (ax_clean, ax_masked) = plt.subplots(2, 1, figsize=(7, 2.95))
+fig.subplots_adjust(left=0.19, right=0.995, bottom=0.01, top=0.91, hspace=0.25)
+row_labels = {
+    "Clean test digits": ("clean input", "reconstruction\nof clean"),
+    "Half of the pixels masked": ("masked input", "reconstruction\nof masked"),
+}
+blocks = zip([ax_clean, ax_masked], [X_test, masked], row_labels.items())
+for ax, images, (title, labels) in blocks:
+    display = ReconstructionDisplay.from_estimator(
+        dae, images, (28, 28), n_images=10, ax=ax, labels=labels, name=title
+    )
+    for row_ax in display.axes_[:, 0]:
+        row_ax.yaxis.label.set(rotation=0, ha="right", va="center")
 plt.show()
 
 # %%

@@ -1,7 +1,7 @@
 """
-==============================================
-Watching a fit with scikit-learn's callbacks
-==============================================
+===============================
+Monitoring a fit with callbacks
+===============================
 
 skdeep estimators take scikit-learn's callbacks (``sklearn.callback``, scikit-learn 1.9 and
 later). Here :class:`~sklearn.callback.ScoringMonitor` scores a
@@ -18,6 +18,7 @@ the pretraining's fixed budget. See :ref:`ug_monitoring`.
 # validation split) and a copy of the network as it stood at the end of that epoch.
 import contextlib
 import io
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -88,7 +89,8 @@ labels = [
     for line in output.getvalue().splitlines()
     if not line.startswith(("Iteration ", "Validation score: "))
 ]
-print("\n".join(labels))
+# Long lines are wrapped to fit this page.
+print("\n".join(textwrap.fill(line, 85, subsequent_indent="  ") for line in labels))
 print(f"warnings: {[str(warning.message) for warning in caught]}")
 print(
     f"stopped after {pretrained.n_iter_} fine-tuning epochs; "

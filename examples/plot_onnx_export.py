@@ -18,6 +18,7 @@ time of one prediction for a single digit and for a large batch (median of repea
 # 5,000 of the 10,000 digits shipped with skdeep train it (a few epochs: the point here is the
 # export, not the accuracy); the other 5,000 are the requests we serve. The digits are float32,
 # so the network trains, and the graph computes, in float32.
+import textwrap
 import time
 import warnings
 
@@ -53,7 +54,8 @@ with warnings.catch_warnings():
 onnx_model = skl2onnx.to_onnx(
     pipeline, X_train[:1], options={DeepMLPClassifier: {"zipmap": False}}
 )
-print("graph nodes:", [node.op_type for node in onnx_model.graph.node])
+nodes = [node.op_type for node in onnx_model.graph.node]
+print(textwrap.fill(f"graph nodes: {nodes}", 85, subsequent_indent="  "))
 # One thread, as the docs build gives BLAS, so that both sides get the same core.
 settings = ort.SessionOptions()
 settings.intra_op_num_threads = 1

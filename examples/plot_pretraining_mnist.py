@@ -1,7 +1,7 @@
 """
-===============================================================
-Does greedy pretraining rescue a deep sigmoid network on MNIST?
-===============================================================
+===================================
+Does pretraining rescue a deep net?
+===================================
 
 A classic claim from the deep-learning courses: a deep sigmoid network (three hidden
 layers of 500 units) trained with plain SGD from a random initialisation learns slowly,

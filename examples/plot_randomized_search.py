@@ -1,7 +1,7 @@
 """
-=====================================================
-RandomizedSearchCV over deep-learning hyperparameters
-=====================================================
+==================================
+Random search over hyperparameters
+==================================
 
 Depth, activation, initialisation, batch normalisation, dropout, optimiser, learning rate and
 weight decay are all ordinary constructor parameters of :class:`skdeep.DeepMLPClassifier`, so
@@ -12,6 +12,7 @@ networks: with a fixed budget it tries many more values of the few parameters th
 """
 
 # %%
+import textwrap
 import warnings
 
 import matplotlib.pyplot as plt
@@ -56,10 +57,10 @@ with warnings.catch_warnings():
     search.fit(X_train, y_train)
 
 best = {
-    name: round(value, 5) if isinstance(value, float) else value
+    name: float(round(value, 5)) if isinstance(value, float) else value
     for name, value in search.best_params_.items()
 }
-print("best settings:", best)
+print(textwrap.fill(f"best settings: {best}", 85, subsequent_indent="  "))
 print(
     f"cross-validated accuracy {search.best_score_:.3f}, "
     f"test accuracy {search.score(X_test, y_test):.3f}"
@@ -68,9 +69,20 @@ print(
 # %%
 # The ten best settings
 # ---------------------
+# The table is ``cv_results_`` as a pandas ``DataFrame``, with short column names:
+# ``lr`` is ``learning_rate_init``, ``cv accuracy`` is ``mean_test_score``.
 results = pd.DataFrame(search.cv_results_).sort_values("rank_test_score")
-columns = ["param_" + name for name in param_distributions] + ["mean_test_score"]
-print(results[columns].head(10).to_string(index=False, float_format="{:.3g}".format))
+short = {
+    "hidden_layer_sizes": "layers",
+    "activation": "act.",
+    "weight_init": "init",
+    "batch_norm": "BN",
+    "learning_rate_init": "lr",
+}
+columns = {"param_" + name: short.get(name, name) for name in param_distributions}
+columns["mean_test_score"] = "cv accuracy"
+table = results[list(columns)].rename(columns=columns).head(10)
+print(table.to_string(index=False, float_format="{:.3g}".format))
 
 # %%
 # What mattered
@@ -78,7 +90,9 @@ print(results[columns].head(10).to_string(index=False, float_format="{:.3g}".for
 # Each point is one sampled setting; the learning rate spans three decades and its effect
 # depends on the optimiser, which is why a log-uniform distribution and a random (not grid)
 # search suit it.
-fig, (ax_rate, ax_norm) = plt.subplots(1, 2, figsize=(11, 4), width_ratios=(3, 2))
+fig, (ax_rate, ax_norm) = plt.subplots(
+    2, 1, figsize=(7, 6.5), height_ratios=(3, 1.5), layout="constrained"
+)
 for solver, group in results.groupby("param_solver"):
     ax_rate.scatter(
         group["param_learning_rate_init"].astype(float),
@@ -97,9 +111,12 @@ scores_by_norm = [
     results.loc[results["param_batch_norm"] == flag, "mean_test_score"]
     for flag in (False, True)
 ]
-ax_norm.boxplot(scores_by_norm, tick_labels=["batch_norm=False", "batch_norm=True"])
-ax_norm.set(
-    ylabel="mean cross-validated accuracy", title="Effect of batch normalisation"
+ax_norm.boxplot(
+    scores_by_norm,
+    tick_labels=["batch_norm=False", "batch_norm=True"],
+    orientation="horizontal",
 )
-fig.tight_layout()
+ax_norm.set(
+    xlabel="mean cross-validated accuracy", title="Effect of batch normalisation"
+)
 plt.show()

@@ -1,7 +1,7 @@
 """
-=====================================================
-Deep belief net pretraining against random weights
-=====================================================
+===========================
+Deep belief net pretraining
+===========================
 
 With ``pretraining='rbm'``, :class:`skdeep.DeepMLPClassifier` first trains a deep belief net
 (Hinton, Osindero & Teh, 2006): a restricted Boltzmann machine on the pixels, a second one on

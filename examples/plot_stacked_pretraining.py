@@ -1,7 +1,7 @@
 """
-=================================================================
-Stacked pretraining and fine-tuning against random initialisation
-=================================================================
+=====================================
+Stacked pretraining, then fine-tuning
+=====================================
 
 Greedy layer-wise pretraining initialises a deep network one hidden layer at a time before the
 whole network is trained ("fine-tuned") on the labels. With ``pretraining='autoencoder'`` or
@@ -86,7 +86,9 @@ for name, pretraining in settings.items():
 # %%
 # Fine-tuning curves and test error
 # ---------------------------------
-fig, (ax_loss, ax_error) = plt.subplots(1, 2, figsize=(11, 4), width_ratios=(3, 2))
+fig, (ax_loss, ax_error) = plt.subplots(
+    2, 1, figsize=(7, 6.5), height_ratios=(3, 2), layout="constrained"
+)
 for name, clf in fitted.items():
     ax_loss.plot(np.arange(1, clf.n_iter_ + 1), clf.loss_curve_, label=name)
 ax_loss.set(
@@ -95,12 +97,11 @@ ax_loss.set(
     yscale="log",
     title="Fine-tuning loss",
 )
-ax_loss.legend(title="pretraining")
+ax_loss.legend(title="pretraining", loc="upper right", bbox_to_anchor=(1, 0.9))
 errors = [1 - clf.score(X_test, y_test) for clf in fitted.values()]
 ax_error.barh(list(fitted), errors, color=[f"C{i}" for i in range(len(fitted))])
 ax_error.set(xscale="log", xlabel="test error (log scale)", title="Test error")
 ax_error.invert_yaxis()
-fig.tight_layout()
 plt.show()
 
 # %%

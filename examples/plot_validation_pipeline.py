@@ -1,7 +1,7 @@
 """
-===============================================
-A validation set through a scaling pipeline
-===============================================
+==================================
+Validation data through a pipeline
+==================================
 
 ``fit(X, y, X_val=..., y_val=...)`` gives :class:`skdeep.DeepMLPClassifier` your own validation
 set for early stopping. Inside a :class:`~sklearn.pipeline.Pipeline` the validation set has to
@@ -87,11 +87,11 @@ fits = {
     "step__X_val (unscaled)": (unrouted[-1], unrouted.score(X_test, y_test)),
     "scaled by hand": (by_hand, by_hand.score(scaler.transform(X_test), y_test)),
 }
+print(f"{'':<26}{'epochs':>8}{'best validation':>17}{'test':>10}")
+print(f"{'fit':<26}{'run':>8}{'accuracy':>17}{'accuracy':>10}")
 for name, (net, accuracy) in fits.items():
-    print(
-        f"{name:<26} stopped after {net.n_iter_:3d} epochs, best validation "
-        f"accuracy {net.best_validation_score_:.3f}, test accuracy {accuracy:.3f}"
-    )
+    best = net.best_validation_score_
+    print(f"{name:<26}{net.n_iter_:>8d}{best:>17.3f}{accuracy:>10.3f}")
 same = np.allclose(routed[-1].validation_scores_, by_hand.validation_scores_)
 print(f"routed and by hand record the same validation scores: {same}")
 # The network cannot see the pipeline, but it sees two sets on different scales, and
