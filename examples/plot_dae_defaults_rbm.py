@@ -40,7 +40,7 @@ N_SPLITS = 3 if FULL else 1
 
 
 def nudged_digits():
-    """scikit-learn's digits and their copies moved by one pixel in 4 directions."""
+    """scikit-learn's digits and their copies moved a pixel in 4 directions."""
     X, y = load_digits(return_X_y=True)
     images = X.reshape(-1, 8, 8)
     moves = [(-1, 0), (1, 0), (0, -1), (0, 1)]
@@ -83,8 +83,10 @@ for data_name, load in datasets.items():
             accuracy = model.score(X_test, y_test)
             scores.setdefault((data_name, name), []).append(accuracy)
             seconds = time.perf_counter() - start
-            print(f"{data_name:<14} split {split}  {name:<20} "
-                  f"test accuracy {accuracy:.4f}  ({seconds:.1f} s)")
+            print(
+                f"{data_name:<14} split {split}  {name:<20} "
+                f"test accuracy {accuracy:.4f}  ({seconds:.1f} s)"
+            )
 
 print(f"\n{'data':<14} {'features':<20} {'mean':>7} {'min':>7} {'max':>7}")
 for (data_name, name), values in scores.items():

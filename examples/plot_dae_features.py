@@ -86,7 +86,10 @@ for name, pipeline in pipelines.items():
         pipeline.fit(X_train, y_train)
     seconds[name] = time.perf_counter() - start
     scores[name] = pipeline.score(X_test, y_test)
-    print(f"{name:<22} test accuracy {scores[name]:.3f}   fit {seconds[name]:.1f} s")
+    print(
+        f"{name:<22} test accuracy {scores[name]:.3f}"
+        f"   fit {seconds[name]:.1f} s"
+    )
 
 # %%
 # Accuracy of the linear classifier on each representation
@@ -103,7 +106,8 @@ for row, name in enumerate(names):
         va="center",
     )
 ax.set(
-    xlim=(0.85, 0.98), xlabel="test accuracy of logistic regression on the features"
+    xlim=(0.85, 0.98),
+    xlabel="test accuracy of logistic regression on the features",
 )
 ax.invert_yaxis()
 fig.tight_layout()

@@ -45,11 +45,14 @@ X_train, X_test, y_train, y_test = train_test_split(
 
 
 def blas_threads():
-    """The BLAS libraries loaded in this process and the threads each may use."""
-    import numpy  # noqa: F401  (threadpoolctl lists the libraries loaded so far)
+    """The BLAS libraries loaded in this process and the threads each uses."""
+    # threadpoolctl lists the libraries loaded so far: load NumPy's BLAS first.
+    import numpy  # noqa: F401
     from threadpoolctl import threadpool_info
 
-    return {pool["internal_api"]: pool["num_threads"] for pool in threadpool_info()}
+    return {
+        pool["internal_api"]: pool["num_threads"] for pool in threadpool_info()
+    }
 
 
 # %%
@@ -110,10 +113,10 @@ search = HalvingRandomSearchCV(
 
 if __name__ == "__main__":
     start = time.perf_counter()
-    # Inside this block every joblib-parallel loop of scikit-learn sends its work to
-    # the cluster; GridSearchCV and RandomizedSearchCV run there the same way. A few
-    # epochs are not meant to converge; scikit-learn passes the warning filter on to
-    # the workers.
+    # Inside this block every joblib-parallel loop of scikit-learn sends its
+    # work to the cluster; GridSearchCV and RandomizedSearchCV run there the
+    # same way. A few epochs are not meant to converge; scikit-learn passes the
+    # warning filter on to the workers.
     with joblib.parallel_backend("dask"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(X_train, y_train)
@@ -121,7 +124,11 @@ if __name__ == "__main__":
         f"searched in {time.perf_counter() - start:.1f} s: candidates per round"
         f" {search.n_candidates_}, epochs per round {search.n_resources_}"
     )
-    print(textwrap.fill(f"best: {search.best_params_}", 85, subsequent_indent="  "))
+    print(
+        textwrap.fill(
+            f"best: {search.best_params_}", 85, subsequent_indent="  "
+        )
+    )
     print(
         f"cross-validated accuracy {search.best_score_:.4f},"
         f" held-out accuracy {search.best_estimator_.score(X_test, y_test):.4f}"
@@ -132,8 +139,10 @@ if __name__ == "__main__":
 
 
 def setting(params):
-    """A candidate's hyperparameters without the resource (it grows every round)."""
-    return str({name: value for name, value in params.items() if name != "max_iter"})
+    """A candidate's hyperparameters without the growing resource."""
+    return str(
+        {name: value for name, value in params.items() if name != "max_iter"}
+    )
 
 
 if __name__ == "__main__":

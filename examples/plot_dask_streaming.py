@@ -60,8 +60,8 @@ X_train, X_test, y_train, y_test = train_test_split(
 def shifted(images, rng):
     """Move each 28x28 image by up to two pixels in each direction.
 
-    ``np.roll`` wraps pixels around the edges; MNIST digits sit inside a 20x20 box
-    in the middle of the image, so only blank border pixels wrap.
+    ``np.roll`` wraps pixels around the edges; MNIST digits sit inside a
+    20x20 box in the middle of the image, so only blank border pixels wrap.
     """
     images = images.reshape(-1, 28, 28)
     moved = np.empty_like(images)
@@ -74,7 +74,7 @@ def shifted(images, rng):
 
 
 def write_training_set(directory, rng):
-    """Write ``N_ROWS`` augmented digits to ``X.npy`` and ``y.npy``, chunk by chunk.
+    """Write ``N_ROWS`` augmented digits to ``X.npy`` and ``y.npy`` by chunks.
 
     Rows are drawn at random, so that every chunk looks like the whole dataset:
     stochastic training on one chunk after another needs the chunks shuffled, as
@@ -107,15 +107,17 @@ def write_training_set(directory, rng):
 # guarded by ``if __name__ == "__main__":``.
 
 if __name__ == "__main__":
-    # The workers run a single-threaded BLAS (Dask's nanny sets OMP_NUM_THREADS=1 and
-    # friends); so does this process until the end, so that the three ways of
-    # training below compare like with like.
+    # The workers run a single-threaded BLAS (Dask's nanny sets
+    # OMP_NUM_THREADS=1 and friends); so does this process until the end, so
+    # that the three ways of training below compare like with like.
     one_blas_thread = threadpool_limits(limits=1)
     workspace = tempfile.TemporaryDirectory()
     directory = Path(workspace.name)
     write_training_set(directory, np.random.default_rng(0))
     size = (directory / "X.npy").stat().st_size
-    print(f"{N_ROWS} training rows on disk: {size / 2**20:.0f} MB in {directory}")
+    print(
+        f"{N_ROWS} training rows on disk: {size / 2**20:.0f} MB in {directory}"
+    )
     classes = np.arange(10)
 
 # %%
@@ -192,10 +194,13 @@ if __name__ == "__main__":
     with warnings.catch_warnings():
         # A few epochs are not meant to converge.
         warnings.simplefilter("ignore", ConvergenceWarning)
-        in_memory.fit(np.load(directory / "X.npy"), np.load(directory / "y.npy"))
+        in_memory.fit(
+            np.load(directory / "X.npy"), np.load(directory / "y.npy")
+        )
     in_memory_accuracy = in_memory.score(X_test, y_test)
     print(
-        f"in-memory fit, {EPOCHS} epochs in {time.perf_counter() - start:.1f} s:"
+        f"in-memory fit, {EPOCHS} epochs in "
+        f"{time.perf_counter() - start:.1f} s:"
         f" test accuracy {in_memory_accuracy:.4f}"
     )
 
@@ -203,7 +208,10 @@ if __name__ == "__main__":
     epochs = np.arange(1, EPOCHS + 1)
     ax.plot(epochs, local_accuracy, "o-", label="partial_fit over a memory map")
     ax.plot(
-        epochs, streamed_accuracy, "s--", label="dask_ml Incremental on the cluster"
+        epochs,
+        streamed_accuracy,
+        "s--",
+        label="dask_ml Incremental on the cluster",
     )
     ax.axhline(
         in_memory_accuracy, color="0.4", ls=":", label="fit in memory (final)"

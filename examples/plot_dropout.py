@@ -83,7 +83,9 @@ for name, clf in networks.items():
 # ---------------------------
 epochs = np.arange(1, n_epochs + 1)
 fig, axes = plt.subplot_mosaic(
-    [["valid", "train"], ["acc", "acc"]], figsize=(7.5, 6.5), layout="constrained"
+    [["valid", "train"], ["acc", "acc"]],
+    figsize=(7.5, 6.5),
+    layout="constrained",
 )
 ax_valid, ax_train, ax_acc = axes["valid"], axes["train"], axes["acc"]
 for colour, (name, curve) in zip(["C3", "C0", "C2"], curves.items()):
@@ -95,7 +97,10 @@ ax_train.set(
     xlabel="epoch", ylabel="log-loss", yscale="log", title="Training log-loss"
 )
 ax_acc.set(
-    xlabel="epoch", ylabel="accuracy", ylim=(0.85, 0.95), title="Validation accuracy"
+    xlabel="epoch",
+    ylabel="accuracy",
+    ylim=(0.85, 0.95),
+    title="Validation accuracy",
 )
 ax_valid.set_ylim(0.2, 0.6)
 ax_acc.legend()

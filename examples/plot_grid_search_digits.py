@@ -36,7 +36,9 @@ dropouts = [0.0, 0.3] if FULL else [0.0]
 
 X, y = load_digits(return_X_y=True)
 search = GridSearchCV(
-    DeepMLPClassifier(hidden_layer_sizes=hidden, max_iter=epochs, random_state=0),
+    DeepMLPClassifier(
+        hidden_layer_sizes=hidden, max_iter=epochs, random_state=0
+    ),
     {
         "weight_init": ["glorot_uniform", "he_normal"],
         "batch_norm": [False, True],
@@ -51,7 +53,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
     search.fit(X / 16, y)
 seconds = time.perf_counter() - start
-print(f"searched {len(search.cv_results_['params'])} settings in {seconds:.0f} s")
+print(
+    f"searched {len(search.cv_results_['params'])} settings in {seconds:.0f} s"
+)
 print(textwrap.fill(f"best: {search.best_params_}", 85, subsequent_indent="  "))
 print(f"best cross-validated accuracy {search.best_score_:.4f}")
 
@@ -97,6 +101,8 @@ ax.set(
     xlim=(table["cv accuracy"].min() - 0.05, 1.0),
     title=f"GridSearchCV, {len(table)} settings x 3 folds",
 )
-handles = [plt.Rectangle((0, 0), 1, 1, color=colour) for colour in colours.values()]
+handles = [
+    plt.Rectangle((0, 0), 1, 1, color=colour) for colour in colours.values()
+]
 ax.legend(handles, list(colours), title="solver", loc="lower right")
 plt.show()

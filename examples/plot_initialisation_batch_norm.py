@@ -53,13 +53,17 @@ runs = {
     "weight_init='auto'": dict(weight_init="auto"),
     "weight_init='glorot_uniform'": dict(weight_init="glorot_uniform"),
     "weight_init='he_normal'": dict(weight_init="he_normal"),
-    "weight_init='auto', batch_norm=True": dict(weight_init="auto", batch_norm=True),
+    "weight_init='auto', batch_norm=True": dict(
+        weight_init="auto", batch_norm=True
+    ),
 }
 fitted = {}
 for name, settings in runs.items():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fitted[name] = DeepMLPClassifier(**common, **settings).fit(X_train, y_train)
+        fitted[name] = DeepMLPClassifier(**common, **settings).fit(
+            X_train, y_train
+        )
     print(f"{name:<38} test accuracy {fitted[name].score(X_test, y_test):.3f}")
 
 # %%
@@ -104,7 +108,10 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
     population.fit(X_train, y_train)
 running = fitted["weight_init='auto', batch_norm=True"]
-print(f"running averages:       test accuracy {running.score(X_test, y_test):.3f}")
 print(
-    f"population statistics:  test accuracy {population.score(X_test, y_test):.3f}"
+    f"running averages:       test accuracy {running.score(X_test, y_test):.3f}"
+)
+print(
+    "population statistics:  test accuracy "
+    f"{population.score(X_test, y_test):.3f}"
 )

@@ -70,7 +70,9 @@ for schedule in schedules:
         clf.fit(X_train, y_train)
     fitted[schedule] = clf
     accuracy = clf.score(X_test, y_test)
-    print(f"{schedule:<12} {clf.n_iter_:>3} epochs, test accuracy {accuracy:.3f}")
+    print(
+        f"{schedule:<12} {clf.n_iter_:>3} epochs, test accuracy {accuracy:.3f}"
+    )
 
 # %%
 # The rate of each epoch
@@ -91,7 +93,10 @@ for schedule, clf in fitted.items():
     ax_score.plot(epochs, clf.validation_scores_, label=schedule, **style)
 ax_rate.set(ylabel="learning rate", yscale="log", title="Learning rate")
 ax_score.set(
-    xlabel="epoch", ylabel="accuracy", ylim=(0.88, 0.96), title="Validation accuracy"
+    xlabel="epoch",
+    ylabel="accuracy",
+    ylim=(0.88, 0.96),
+    title="Validation accuracy",
 )
 outside = {"loc": "upper left", "bbox_to_anchor": (1.01, 1)}
 ax_rate.legend(title="learning_rate", **outside)

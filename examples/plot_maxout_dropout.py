@@ -53,19 +53,31 @@ def split(seed):
 # Both drop 20% of the input pixels and half of the hidden units, and share
 # every optimiser setting.
 def networks(learning_rate, seed):
-    common = dict(input_dropout=0.2, dropout=0.5, learning_rate_init=learning_rate,
-                  batch_size=100, max_iter=n_epochs, random_state=seed)
+    common = dict(
+        input_dropout=0.2,
+        dropout=0.5,
+        learning_rate_init=learning_rate,
+        batch_size=100,
+        max_iter=n_epochs,
+        random_state=seed,
+    )
     return {
         "maxout + dropout": DeepMLPClassifier(
-            hidden_layer_sizes=(159,), activation="maxout", maxout_pieces=2,
-            **common),
+            hidden_layer_sizes=(159,),
+            activation="maxout",
+            maxout_pieces=2,
+            **common,
+        ),
         "relu + dropout": DeepMLPClassifier(
-            hidden_layer_sizes=(316,), activation="relu", **common),
+            hidden_layer_sizes=(316,), activation="relu", **common
+        ),
     }
 
 
 def n_parameters(clf):
-    return sum(w.size for w in clf.coefs_) + sum(b.size for b in clf.intercepts_)
+    return sum(w.size for w in clf.coefs_) + sum(
+        b.size for b in clf.intercepts_
+    )
 
 
 def test_errors(clf, train, held_out):
@@ -87,11 +99,19 @@ def test_errors(clf, train, held_out):
 rates = (0.001, 0.003) if FULL else (0.003,)
 train, valid, test = split(seeds[0])
 if len(rates) > 1:
-    scores = {rate: np.mean([test_errors(clf, train, valid)[-1]
-                             for clf in networks(rate, seeds[0]).values()])
-              for rate in rates}
-    print("mean validation error by learning rate:",
-          {rate: round(error, 4) for rate, error in scores.items()})
+    scores = {
+        rate: np.mean(
+            [
+                test_errors(clf, train, valid)[-1]
+                for clf in networks(rate, seeds[0]).values()
+            ]
+        )
+        for rate in rates
+    }
+    print(
+        "mean validation error by learning rate:",
+        {rate: round(error, 4) for rate, error in scores.items()},
+    )
     rate = min(scores, key=scores.get)
 else:
     rate = rates[0]
@@ -111,15 +131,21 @@ for seed in seeds:
 for name, runs in curves.items():
     final = [run[-1] for run in runs]
     runs_text = ", ".join(f"{error:.2%}" for error in final)
-    print(f"{name}: test error after {n_epochs} epochs "
-          f"{np.mean(final):.2%} (runs: {runs_text})")
+    print(
+        f"{name}: test error after {n_epochs} epochs "
+        f"{np.mean(final):.2%} (runs: {runs_text})"
+    )
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 epochs = np.arange(1, n_epochs + 1)
 for name, runs in curves.items():
     ax.plot(epochs, 100 * np.mean(runs, axis=0), label=name)
-ax.set(xlabel="epoch", ylabel="test error (%)", ylim=(0, None),
-       title=f"MNIST, {n_train:,} training digits, {len(seeds)} run(s)")
+ax.set(
+    xlabel="epoch",
+    ylabel="test error (%)",
+    ylim=(0, None),
+    title=f"MNIST, {n_train:,} training digits, {len(seeds)} run(s)",
+)
 ax.legend()
 fig.tight_layout()
 plt.show()

@@ -90,7 +90,11 @@ labels = [
     if not line.startswith(("Iteration ", "Validation score: "))
 ]
 # Long lines are wrapped to fit this page.
-print("\n".join(textwrap.fill(line, 85, subsequent_indent="  ") for line in labels))
+print(
+    "\n".join(
+        textwrap.fill(line, 85, subsequent_indent="  ") for line in labels
+    )
+)
 print(f"warnings: {[str(warning.message) for warning in caught]}")
 print(
     f"stopped after {pretrained.n_iter_} fine-tuning epochs; "

@@ -39,8 +39,12 @@ X, y = load_mnist_sample(return_X_y=True)
 X_train, y_train, X_test = X[:5000], y[:5000], X[5000:]
 pipeline = make_pipeline(
     StandardScaler(),
-    DeepMLPClassifier(hidden_layer_sizes=(128, 64), batch_norm=True, max_iter=3,
-                      random_state=0),
+    DeepMLPClassifier(
+        hidden_layer_sizes=(128, 64),
+        batch_norm=True,
+        max_iter=3,
+        random_state=0,
+    ),
 )
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -56,7 +60,8 @@ onnx_model = skl2onnx.to_onnx(
 )
 nodes = [node.op_type for node in onnx_model.graph.node]
 print(textwrap.fill(f"graph nodes: {nodes}", 85, subsequent_indent="  "))
-# One thread, as the docs build gives BLAS, so that both sides get the same core.
+# One thread, as the docs build gives BLAS, so that both sides get the same
+# core.
 settings = ort.SessionOptions()
 settings.intra_op_num_threads = 1
 session = ort.InferenceSession(
@@ -69,7 +74,10 @@ input_name = session.get_inputs()[0].name
 # ----------------
 labels, probabilities = session.run(None, {input_name: X_test})
 expected = pipeline.predict_proba(X_test)
-print(f"labels equal to predict: {np.mean(labels == pipeline.predict(X_test)):.2%}")
+print(
+    "labels equal to predict: "
+    f"{np.mean(labels == pipeline.predict(X_test)):.2%}"
+)
 largest = np.abs(probabilities - expected).max()
 print(f"largest |onnxruntime - predict_proba|: {largest:.2e}")
 
@@ -95,11 +103,16 @@ for size, repeats in [(1, 100), (len(X_test), 3)]:
     with threadpool_limits(limits=1, user_api="blas"):
         timings[size] = (
             median_seconds(lambda: pipeline.predict_proba(batch), repeats),
-            median_seconds(lambda: session.run(None, {input_name: batch}), repeats),
+            median_seconds(
+                lambda: session.run(None, {input_name: batch}), repeats
+            ),
         )
     sklearn_time, onnx_time = timings[size]
-    print(f"batch of {size:>5}: predict_proba {sklearn_time * 1e3:8.3f} ms, "
-          f"onnxruntime {onnx_time * 1e3:8.3f} ms ({sklearn_time / onnx_time:.1f}x)")
+    print(
+        f"batch of {size:>5}: predict_proba {sklearn_time * 1e3:8.3f} ms, "
+        f"onnxruntime {onnx_time * 1e3:8.3f} ms "
+        f"({sklearn_time / onnx_time:.1f}x)"
+    )
 
 # %%
 # The figure puts both sizes on one scale: time per request.

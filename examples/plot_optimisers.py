@@ -113,7 +113,9 @@ ax.set(
     title="Two hidden layers of 64 relu units on digits",
 )
 ax.legend(
-    title="solver\n(learning_rate_init)", loc="upper left", bbox_to_anchor=(1.01, 1)
+    title="solver\n(learning_rate_init)",
+    loc="upper left",
+    bbox_to_anchor=(1.01, 1),
 )
 plt.show()
 

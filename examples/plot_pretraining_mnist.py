@@ -61,7 +61,8 @@ def fit_and_score(pretraining, X_train, X_test, y_train, y_test, seed):
         random_state=seed,
     )
     start = time.perf_counter()
-    # A fixed, short budget on purpose: every fit stops at max_iter, and says so.
+    # A fixed, short budget on purpose: every fit stops at max_iter, and says
+    # so.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X_train, y_train)
@@ -86,7 +87,10 @@ print(
     f"3x500 logistic MLP, SGD+momentum, {epochs} fine-tuning epochs, "
     f"{train_size} training digits"
 )
-print(f"{'pretraining':<14}{'mean test error':>16}{'min':>8}{'max':>8}{'fit s':>8}")
+print(
+    f"{'pretraining':<14}{'mean test error':>16}"
+    f"{'min':>8}{'max':>8}{'fit s':>8}"
+)
 for setting in SETTINGS:
     e = np.array(errors[setting])
     print(

@@ -74,7 +74,9 @@ largest = max(
     for mine, theirs in zip(deep.coefs_, sklearn_model.coefs_)
 )
 same = (deep.predict(X_test) == sklearn_model.predict(X_test)).all()
-print(f"largest weight difference: {largest:.1e}; same test predictions: {same}")
+print(
+    f"largest weight difference: {largest:.1e}; same test predictions: {same}"
+)
 
 # %%
 # Training curves and accuracy

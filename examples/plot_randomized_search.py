@@ -79,7 +79,9 @@ short = {
     "batch_norm": "BN",
     "learning_rate_init": "lr",
 }
-columns = {"param_" + name: short.get(name, name) for name in param_distributions}
+columns = {
+    "param_" + name: short.get(name, name) for name in param_distributions
+}
 columns["mean_test_score"] = "cv accuracy"
 table = results[list(columns)].rename(columns=columns).head(10)
 print(table.to_string(index=False, float_format="{:.3g}".format))
@@ -117,6 +119,7 @@ ax_norm.boxplot(
     orientation="horizontal",
 )
 ax_norm.set(
-    xlabel="mean cross-validated accuracy", title="Effect of batch normalisation"
+    xlabel="mean cross-validated accuracy",
+    title="Effect of batch normalisation",
 )
 plt.show()

@@ -63,7 +63,10 @@ def test_error_per_epoch(pretraining, seed):
         errors.append(1 - clf.score(X_test, y_test))
 
     clf = DeepMLPClassifier(
-        pretraining=pretraining, random_state=seed, on_epoch_end=record, **common
+        pretraining=pretraining,
+        random_state=seed,
+        on_epoch_end=record,
+        **common,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -75,11 +78,16 @@ curves = {"random initialisation": [], "'rbm' (deep belief net)": []}
 for seed in seeds:
     for name, pretraining in zip(curves, (None, "rbm")):
         curves[name].append(test_error_per_epoch(pretraining, seed))
-        print(f"seed {seed}  {name:<24} final test error {curves[name][-1][-1]:.3f}")
+        print(
+            f"seed {seed}  {name:<24} "
+            f"final test error {curves[name][-1][-1]:.3f}"
+        )
 for name, runs in curves.items():
     final = [run[-1] for run in runs]
     mean = np.mean(final)
-    print(f"{name:<24} mean final test error {mean:.3f} over {len(final)} seed(s)")
+    print(
+        f"{name:<24} mean final test error {mean:.3f} over {len(final)} seed(s)"
+    )
 
 # %%
 # Test error per fine-tuning epoch

@@ -30,10 +30,10 @@ from skdeep import DenoisingAutoencoderTransformer
 from skdeep.datasets import load_mnist_sample
 
 # The executed version: one split of 1,000 training, 1,000 validation and 2,000
-# test digits, 20 epochs, each penalty at the strength the full study chose on its
-# validation digits. ``python examples/plot_sparse_contractive.py --full`` runs
-# that study, quoted at the end: three random splits of 3,000 / 1,000 / 6,000
-# digits, 30 epochs, two strengths per penalty.
+# test digits, 20 epochs, each penalty at the strength the full study chose on
+# its validation digits. ``python examples/plot_sparse_contractive.py --full``
+# runs that study, quoted at the end: three random splits of 3,000 / 1,000 /
+# 6,000 digits, 30 epochs, two strengths per penalty.
 FULL = "--full" in sys.argv
 if FULL:
     N_TRAIN, N_VAL, EPOCHS, SEEDS = 3000, 1000, 30, (0, 1, 2)
@@ -58,8 +58,13 @@ def accuracies(seed, **penalty):
     train, val, test = splits(seed)
     model = make_pipeline(
         DenoisingAutoencoderTransformer(
-            n_components=100, activation="logistic", noise=None,
-            learning_rate_init=0.01, max_iter=EPOCHS, random_state=seed, **penalty,
+            n_components=100,
+            activation="logistic",
+            noise=None,
+            learning_rate_init=0.01,
+            max_iter=EPOCHS,
+            random_state=seed,
+            **penalty,
         ),
         LogisticRegression(max_iter=1000),
     )
@@ -87,8 +92,10 @@ for seed in SEEDS:
     for name, settings in candidates.items():
         runs = [(accuracies(seed, **penalty), penalty) for penalty in settings]
         for (val, test, activation), penalty in runs:
-            print(f"{seed:<6}{name:<13}{penalty!s:<26}{val:>11.3f}{test:>7.3f}"
-                  f"{activation:>12.3f}")
+            print(
+                f"{seed:<6}{name:<13}{penalty!s:<26}{val:>11.3f}{test:>7.3f}"
+                f"{activation:>12.3f}"
+            )
         (val, test, activation), penalty = max(runs, key=lambda run: run[0][0])
         results[name].append((test, activation, penalty))
 
@@ -98,9 +105,12 @@ print("{:<13}{:<26}{:>10}  {}".format(*header))
 for name, chosen in results.items():
     tests = [test for test, _, _ in chosen]
     activation = np.mean([a for _, a, _ in chosen])
-    # One penalty per code: its name once, then the strength chosen on each split.
+    # One penalty per code: its name once, then the strength chosen on each
+    # split.
     penalties = [p for *_, p in chosen if p]
-    strengths = ", ".join(f"{value:g}" for p in penalties for value in p.values())
+    strengths = ", ".join(
+        f"{value:g}" for p in penalties for value in p.values()
+    )
     strengths = f"{next(iter(penalties[0]))} {strengths}" if penalties else "--"
     spread = f"{np.mean(tests):.3f} ({np.min(tests):.3f}, {np.max(tests):.3f})"
     print(f"{name:<13}{spread:<26}{activation:>10.3f}  {strengths}")
@@ -114,8 +124,10 @@ fig, ax = plt.subplots(figsize=(7, 2.6))
 ax.barh(names, means, color=["grey", "C0", "C1"])
 for row, value in enumerate(means):
     ax.text(value + 0.001, row, f"{value:.3f}", va="center")
-ax.set(xlim=(min(means) - 0.02, max(means) + 0.01),
-       xlabel="test accuracy of logistic regression on 100 logistic code units")
+ax.set(
+    xlim=(min(means) - 0.02, max(means) + 0.01),
+    xlabel="test accuracy of logistic regression on 100 logistic code units",
+)
 ax.invert_yaxis()
 fig.tight_layout()
 plt.show()

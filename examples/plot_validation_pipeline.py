@@ -81,11 +81,15 @@ with warnings.catch_warnings():
         y_val=y_valid,
     )
 
-# Each network with its test accuracy (the pipelines scale the test set themselves).
+# Each network with its test accuracy (the pipelines scale the test set
+# themselves).
 fits = {
     "routed (transform_input)": (routed[-1], routed.score(X_test, y_test)),
     "step__X_val (unscaled)": (unrouted[-1], unrouted.score(X_test, y_test)),
-    "scaled by hand": (by_hand, by_hand.score(scaler.transform(X_test), y_test)),
+    "scaled by hand": (
+        by_hand,
+        by_hand.score(scaler.transform(X_test), y_test),
+    ),
 }
 print(f"{'':<26}{'epochs':>8}{'best validation':>17}{'test':>10}")
 print(f"{'fit':<26}{'run':>8}{'accuracy':>17}{'accuracy':>10}")
@@ -94,8 +98,8 @@ for name, (net, accuracy) in fits.items():
     print(f"{name:<26}{net.n_iter_:>8d}{best:>17.3f}{accuracy:>10.3f}")
 same = np.allclose(routed[-1].validation_scores_, by_hand.validation_scores_)
 print(f"routed and by hand record the same validation scores: {same}")
-# The network cannot see the pipeline, but it sees two sets on different scales, and
-# says so.
+# The network cannot see the pipeline, but it sees two sets on different scales,
+# and says so.
 print(
     *(
         str(warning.message)[:80] + "..."
@@ -115,7 +119,10 @@ fig, ax = plt.subplots(figsize=(7, 4))
 for (name, (net, accuracy)), style in zip(fits.items(), ["-", "-", ":"]):
     epochs = np.arange(1, len(net.validation_scores_) + 1)
     ax.plot(
-        epochs, net.validation_scores_, style, label=f"{name}: test {accuracy:.3f}"
+        epochs,
+        net.validation_scores_,
+        style,
+        label=f"{name}: test {accuracy:.3f}",
     )
 ax.set(
     xlabel="epoch",
