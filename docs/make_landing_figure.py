@@ -1,4 +1,4 @@
-"""Redraw mnist_reconstructions.png, the image on the documentation's landing page.
+"""Redraw _static/mnist_reconstructions.png, the image on the documentation's landing page.
 
 The image is the last figure of the gallery example ``examples/plot_mnist_filters.py``: real
 MNIST test digits, clean and with half their pixels masked, above their reconstructions by a
@@ -6,7 +6,7 @@ denoising autoencoder. This script runs that example as it is (same data, seeds 
 saves its last figure, so the landing page and the example always show the same picture. Run it
 from the root of a clone after changing that figure (about a minute on two cores)::
 
-    python docs/_static/make_landing_figure.py
+    python docs/make_landing_figure.py
 
 The PNG is written at twice matplotlib's default resolution, for high-density screens, and
 stored with a palette of 64 grey levels, which keeps it small in the repository.
@@ -20,8 +20,8 @@ import matplotlib.pyplot as plt
 from PIL import Image  # Pillow is installed with matplotlib
 
 HERE = Path(__file__).resolve().parent
-EXAMPLE = HERE.parent.parent / "examples" / "plot_mnist_filters.py"
-OUTPUT = HERE / "mnist_reconstructions.png"
+EXAMPLE = HERE.parent / "examples" / "plot_mnist_filters.py"
+OUTPUT = HERE / "_static" / "mnist_reconstructions.png"
 
 
 def main():
