@@ -126,7 +126,7 @@ if __name__ == "__main__":
     )
     print(
         textwrap.fill(
-            f"best: {search.best_params_}", 85, subsequent_indent="  "
+            f"best: {search.best_params_}", 80, subsequent_indent="  "
         )
     )
     print(

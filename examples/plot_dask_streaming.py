@@ -165,7 +165,7 @@ if __name__ == "__main__":
 
     X_chunked = dask_array_from_npy(directory / "X.npy", CHUNK_ROWS)
     y_chunked = dask_array_from_npy(directory / "y.npy", CHUNK_ROWS)
-    print(textwrap.fill(repr(X_chunked), 85, subsequent_indent="  "))
+    print(textwrap.fill(repr(X_chunked), 80, subsequent_indent="  "))
 
     start = time.perf_counter()
     streamed = Incremental(
@@ -246,7 +246,7 @@ if __name__ == "__main__":
         chunks=(X_chunked.chunks[0], (autoencoder.n_components,)),
         dtype=X_chunked.dtype,
     )
-    print(textwrap.fill(repr(codes), 85, subsequent_indent="  "))
+    print(textwrap.fill(repr(codes), 80, subsequent_indent="  "))
     print(
         "mean code over all rows (first 6 features):",
         codes.mean(axis=0)[:6].compute().round(3),

@@ -56,7 +56,7 @@ seconds = time.perf_counter() - start
 print(
     f"searched {len(search.cv_results_['params'])} settings in {seconds:.0f} s"
 )
-print(textwrap.fill(f"best: {search.best_params_}", 85, subsequent_indent="  "))
+print(textwrap.fill(f"best: {search.best_params_}", 80, subsequent_indent="  "))
 print(f"best cross-validated accuracy {search.best_score_:.4f}")
 
 # %%

@@ -29,7 +29,7 @@ from skdeep.noise import masking
 from skdeep.plotting import FilterGridDisplay, ReconstructionDisplay
 
 digits = load_mnist_sample()
-print(textwrap.fill(digits.DESCR, width=85))
+print(textwrap.fill(digits.DESCR, width=80))
 X_train, y_train = digits.data[:5000], digits.target[:5000]
 X_test = digits.data[-1000:]
 

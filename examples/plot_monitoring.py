@@ -92,7 +92,7 @@ labels = [
 # Long lines are wrapped to fit this page.
 print(
     "\n".join(
-        textwrap.fill(line, 85, subsequent_indent="  ") for line in labels
+        textwrap.fill(line, 80, subsequent_indent="  ") for line in labels
     )
 )
 print(f"warnings: {[str(warning.message) for warning in caught]}")

@@ -59,7 +59,7 @@ onnx_model = skl2onnx.to_onnx(
     pipeline, X_train[:1], options={DeepMLPClassifier: {"zipmap": False}}
 )
 nodes = [node.op_type for node in onnx_model.graph.node]
-print(textwrap.fill(f"graph nodes: {nodes}", 85, subsequent_indent="  "))
+print(textwrap.fill(f"graph nodes: {nodes}", 80, subsequent_indent="  "))
 # One thread, as the docs build gives BLAS, so that both sides get the same
 # core.
 settings = ort.SessionOptions()

@@ -60,7 +60,7 @@ best = {
     name: float(round(value, 5)) if isinstance(value, float) else value
     for name, value in search.best_params_.items()
 }
-print(textwrap.fill(f"best settings: {best}", 85, subsequent_indent="  "))
+print(textwrap.fill(f"best settings: {best}", 80, subsequent_indent="  "))
 print(
     f"cross-validated accuracy {search.best_score_:.3f}, "
     f"test accuracy {search.score(X_test, y_test):.3f}"
@@ -70,19 +70,20 @@ print(
 # The ten best settings
 # ---------------------
 # The table is ``cv_results_`` as a pandas ``DataFrame``, with short column names:
-# ``lr`` is ``learning_rate_init``, ``cv accuracy`` is ``mean_test_score``.
+# ``lr`` is ``learning_rate_init``, ``cv acc.`` is ``mean_test_score``.
 results = pd.DataFrame(search.cv_results_).sort_values("rank_test_score")
 short = {
     "hidden_layer_sizes": "layers",
     "activation": "act.",
     "weight_init": "init",
     "batch_norm": "BN",
+    "dropout": "drop.",
     "learning_rate_init": "lr",
 }
 columns = {
     "param_" + name: short.get(name, name) for name in param_distributions
 }
-columns["mean_test_score"] = "cv accuracy"
+columns["mean_test_score"] = "cv acc."
 table = results[list(columns)].rename(columns=columns).head(10)
 print(table.to_string(index=False, float_format="{:.3g}".format))
 

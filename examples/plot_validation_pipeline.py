@@ -102,7 +102,7 @@ print(f"routed and by hand record the same validation scores: {same}")
 # and says so.
 print(
     *(
-        str(warning.message)[:80] + "..."
+        str(warning.message)[:76] + "..."
         for warning in caught
         if "another scale" in str(warning.message)
     ),
