@@ -125,7 +125,9 @@ if repository_url:
         {
             "name": "Source code",
             "url": repository_url,
-            "icon": "fa-brands fa-github" if "github.com" in repository_url else "fa-solid fa-code",
+            "icon": (
+                "fa-brands fa-github" if "github.com" in repository_url else "fa-solid fa-code"
+            ),
             "type": "fontawesome",
         }
     ]

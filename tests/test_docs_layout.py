@@ -1,16 +1,17 @@
 """Code shown in the docs fits the page: no line wider than the theme's text column.
 
 At the theme's full page width (88rem, a window of 1440 px or more), the text column is 718 px
-wide and a code block, less its padding, shows 684 px of code: 81 characters of 14 px DejaVu Sans
-Mono or Menlo, the widest of the common monospace fonts (8.43 px each). Code is wrapped at 80,
-so that it fits with a pixel to spare in any of them; a longer line makes the block scroll
+wide and a code block, less its padding, shows 684 px of code: 81 characters of 14 px DejaVu
+Sans Mono or Menlo, the widest of the common monospace fonts (8.43 px each). Code is wrapped at
+80, so that it fits in any of them with room to spare; a longer line makes the block scroll
 sideways. On the API pages the class body is indented by 32 px, which leaves room for 77: the
 docstrings' examples are wrapped at 76. ``docs/check_width.py`` measures the built pages
-themselves in a browser (CI runs it); this test finds a long line before anything is built. Three places put code on the
-pages: the gallery scripts (their code cells), the literal blocks and ``>>>`` sessions of
-docs/ (reST pages) and the fenced code blocks of its Markdown pages, and the examples of
-skdeep's docstrings (the API pages). Each is checked as it is shown: a literal block without the
-indentation that marks it in the reST source, a docstring example with its ``>>> `` prompt.
+themselves in a browser (CI runs it); this test finds a long line before anything is built.
+Three places put code on the pages: the gallery scripts (their code cells), the literal blocks
+and ``>>>`` sessions of docs/ (reST pages) and the fenced code blocks of its Markdown pages, and
+the examples of skdeep's docstrings (the API pages). Each is checked as it is shown: a literal
+block without the indentation that marks it in the reST source, a docstring example with its
+``>>> `` prompt.
 """
 
 import doctest
@@ -29,8 +30,8 @@ DOCS = ROOT / "docs"
 GENERATED = {"_build", "auto_examples", "generated"}
 
 
-def _too_long(lines, columns=COLUMNS):
-    return [f"{number}: {line}" for number, line in lines if len(line) > columns]
+def _too_long(lines):
+    return [f"{number}: {line}" for number, line in lines if len(line) > COLUMNS]
 
 
 def example_code_lines(source):

@@ -269,14 +269,13 @@ class ParameterTable(_TableDirective):
                 for name in _merged_order(cls for _, cls in pairs.values())
                 if not any(name in theirs[kind] for kind in KINDS)
             ]
+        rows = []
         for name in names:
             if which == "skdeep-only" and name not in PARAMETER_CHAPTERS:
                 self._warn(
                     f"skdeep-only parameter {name!r} has no user-guide section in "
                     "PARAMETER_CHAPTERS (docs/sphinxext/skdeep_docs.py)"
                 )
-        rows = []
-        for name in names:
             kinds = [kind for kind in KINDS if name in ours[kind]]
             # A parameter of one estimator only is noted once, in the description.
             default = (
